@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+@testable import ConcordStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("Start-up fails fast and clearly")
+struct StartupTests {
+    let logger = TestDatabase.logger
+
+    /// A loopback port with nothing listening on it.
+    func closedPort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    @Test("a wrong port fails with DB_UNREACHABLE within the deadline")
+    func wrongPort() async throws {
+        var configuration = try TestDatabase.server()
+        configuration.port = try closedPort()
+        configuration.startupDeadline = .seconds(3)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let error = await #expect(throws: StoreError.self) {
+            _ = try await Database.connect(configuration, logger: logger)
+        }
+        #expect(clock.now - start < .seconds(3) + .milliseconds(500))
+        #expect(error?.code == .unreachable)
+        #expect(error?.message.contains("无法连接数据库") == true)
+    }
+
+    @Test("a server that accepts but never answers fails with DB_STARTUP_TIMEOUT at the deadline")
+    func silentServer() async throws {
+        // A listening socket that never accepts: the TCP handshake completes in the backlog, then silence.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        #expect(listen(fd, 16) == 0)
+
+        var configuration = try TestDatabase.server()
+        configuration.port = Int(UInt16(bigEndian: address.sin_port))
+        configuration.startupDeadline = .seconds(1)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let error = await #expect(throws: StoreError.self) {
+            _ = try await Database.connect(configuration, logger: logger)
+        }
+        let elapsed = clock.now - start
+        #expect(elapsed >= .milliseconds(900) && elapsed < .seconds(2))
+        #expect(error?.code == .startupTimedOut || error?.code == .unreachable)
+    }
+
+    @Test("a wrong password fails with DB_AUTH_FAILED")
+    func wrongPassword() async throws {
+        var configuration = try TestDatabase.server()
+        configuration.user = "concord_pw"
+        configuration.password = "not-the-password"
+        let error = await #expect(throws: StoreError.self) {
+            _ = try await Database.connect(configuration, logger: logger)
+        }
+        #expect(error?.code == .authenticationFailed)
+        #expect(error?.description.contains("not-the-password") == false)
+
+        configuration.password = "concord-test-only"
+        _ = try await Database.connect(configuration, logger: logger)
+    }
+
+    @Test("a missing database fails with DB_NOT_FOUND")
+    func missingDatabase() async throws {
+        var configuration = try TestDatabase.server()
+        configuration.database = "no_such_database_here"
+        let error = await #expect(throws: StoreError.self) {
+            _ = try await Database.connect(configuration, logger: logger)
+        }
+        #expect(error?.code == .databaseNotFound)
+    }
+
+    @Test("database URLs parse, and their text form never shows the password")
+    func urlParsing() throws {
+        let configuration = try DatabaseConfiguration.parse(url: "postgres://hub:s3cret@db.local:6543/concord_hub")
+        #expect(configuration.host == "db.local" && configuration.port == 6543)
+        #expect(configuration.user == "hub" && configuration.password == "s3cret")
+        #expect(configuration.database == "concord_hub")
+        #expect(!configuration.redacted.contains("s3cret"))
+        #expect(throws: StoreError.self) { try DatabaseConfiguration.parse(url: "mysql://x@y/z") }
+        #expect(throws: StoreError.self) { try DatabaseConfiguration.parse(url: "postgres://x@y") }
+    }
+}

@@ -20,6 +20,9 @@ let package = Package(
             providers: [.apt(["libzmq3-dev"])]
         ),
         .target(
+            name: "ConcordDomain"
+        ),
+        .target(
             name: "ZeroMQ",
             dependencies: ["CZeroMQ"]
         ),
@@ -34,12 +37,18 @@ let package = Package(
         .executableTarget(
             name: "concord",
             dependencies: [
+                "ConcordDomain",
                 "ZeroMQ",
                 "ConcordStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
+        ),
+        .testTarget(
+            name: "ConcordDomainTests",
+            dependencies: ["ConcordDomain"],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "ZeroMQTests",

@@ -98,3 +98,30 @@ struct EnterpriseMatchTests {
         }
     }
 }
+
+@Suite("Registry keys of an enterprise")
+struct EnterpriseKeyTests {
+    @Test("spellings of one name share a name key; a valid code adds a code key")
+    func keys() {
+        let a = EnterpriseKey(name: CompanyName("观途（上海）网络科技有限公司"), code: nil)
+        let b = EnterpriseKey(name: CompanyName("上海观途网络科技集团有限公司"), code: CreditCode.parse("91110000600037341L"))
+        #expect(a.nameKey == "name:观途|网络科技")
+        #expect(a.nameKey == b.nameKey)
+        #expect(a.codeKey == nil && b.codeKey == "uscc:91110000600037341L")
+        #expect(b.all == ["uscc:91110000600037341L", "name:观途|网络科技"])
+    }
+
+    @Test("a branch has its parent's name key; a code failing its check adds no code key")
+    func branchAndBadCode() {
+        let branch = EnterpriseKey(name: CompanyName("华为技术有限公司九江分公司"), code: CreditCode.parse("91110000600037341X"))
+        #expect(branch.nameKey == EnterpriseKey(name: CompanyName("华为技术有限公司"), code: nil).nameKey)
+        #expect(branch.codeKey == nil)
+    }
+
+    @Test("names without a brand keep their region in the key")
+    func brandless() {
+        let hubei = EnterpriseKey(name: CompanyName("湖北塑胶跑道工程公司"), code: nil)
+        let guangdong = EnterpriseKey(name: CompanyName("广东塑胶跑道工程公司"), code: nil)
+        #expect(hubei.nameKey != guangdong.nameKey)
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The tamper-evident audit log: every check, claim, conflict and decision, hash-chained.
+/// See schemas/0002_sequences_and_audit.sql for the exact hash definition.
+public enum AuditChain {
+    public struct Entry: Sendable, Equatable {
+        /// Who acted: a tenant id from its CURVE key, or "cli:<user>" for a command run on the machine.
+        public var actor: String
+        /// What was done: "check", "claim", "conflict.opened", "decision" …
+        public var action: String
+        /// What it concerned: an enterprise key, a claim or conflict id.
+        public var subject: String
+        /// Details as a JSON object (text).
+        public var detailJSON: String
+
+        public init(actor: String, action: String, subject: String, detailJSON: String = "{}") {
+            self.actor = actor
+            self.action = action
+            self.subject = subject
+            self.detailJSON = detailJSON
+        }
+    }
+
+    static let stream = "audit"
+
+    /// Appends `entry` inside the caller's transaction; returns its sequence number. Appends are
+    /// serialised by the stream's counter row, so each row links to the one committed before it.
+    @discardableResult
+    public static func append(_ entry: Entry, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+        let seq = try await Sequences.next(stream, on: connection, logger: logger)
+        try await connection.query("""
+            INSERT INTO audit_chain (seq, recorded_at, actor, action, subject, detail, prev_hash, hash)
+            SELECT \(seq), now(), \(entry.actor), \(entry.action), \(entry.subject), \(entry.detailJSON)::jsonb, prev,
+                   audit_chain_hash(prev, \(seq), now(), \(entry.actor), \(entry.action), \(entry.subject), \(entry.detailJSON)::jsonb)
+            FROM (SELECT coalesce((SELECT hash FROM audit_chain WHERE seq = \(seq) - 1), decode(repeat('00', 32), 'hex')) AS prev) AS p
+            """, logger: logger)
+        return seq
+    }
+
+    public enum Verification: Sendable, Equatable {
+        /// Every row links to the one before and its hash is right. `head` is the last row's hash
+        /// (hex): record it elsewhere to detect a later truncation of the tail.
+        case intact(rows: Int64, head: String)
+        /// The first row that does not fit: its sequence number and what is wrong.
+        case broken(seq: Int64, problem: Problem)
+    }
+
+    public enum Problem: String, Sendable {
+        /// The row's content does not hash to its stored hash: it was edited.
+        case editedRow = "AUDIT_ROW_EDITED"
+        /// The row does not link to the row before it, or numbers are missing: a row was deleted.
+        case missingRow = "AUDIT_ROW_MISSING"
+
+        public var explanation: String {
+            switch self {
+            case .editedRow: return "该行内容与其哈希不符：记录被修改过"
+            case .missingRow: return "该行与前一行不相连（序号缺失或哈希不接续）：之前有记录被删除或替换"
+            }
+        }
+    }
+
+    /// Re-computes the chain in one ordered pass.
+    public static func verify(on connection: PostgresConnection, logger: Logger) async throws -> Verification {
+        let rows = try await connection.query("""
+            SELECT seq,
+                   prev_hash = coalesce(lag(hash) OVER w, decode(repeat('00', 32), 'hex')) AS links,
+                   seq = coalesce(lag(seq) OVER w, 0) + 1 AS consecutive,
+                   hash = audit_chain_hash(prev_hash, seq, recorded_at, actor, action, subject, detail) AS hash_ok,
+                   encode(hash, 'hex') AS hex
+            FROM audit_chain
+            WINDOW w AS (ORDER BY seq)
+            ORDER BY seq
+            """, logger: logger)
+        var count: Int64 = 0
+        var head = String(repeating: "0", count: 64)
+        for try await (seq, links, consecutive, hashOK, hex) in rows.decode((Int64, Bool, Bool, Bool, String).self) {
+            if !consecutive || !links { return .broken(seq: seq, problem: .missingRow) }
+            if !hashOK { return .broken(seq: seq, problem: .editedRow) }
+            count += 1
+            head = hex
+        }
+        return .intact(rows: count, head: head)
+    }
+}

@@ -29,6 +29,7 @@ let package = Package(
         .target(
             name: "ConcordStore",
             dependencies: [
+                "ConcordDomain",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -48,6 +48,11 @@ public struct CompanyName: Sendable, Hashable {
     /// The industry words joined, e.g. "网络科技".
     public var industryText: String { industry.joined() }
 
+    /// Brand and industry (for a name without a brand, its whole core): what trigram search indexes.
+    public var searchText: String {
+        brandScalars.isEmpty ? string(coreScalars) : brand + industryText
+    }
+
     public static func == (a: CompanyName, b: CompanyName) -> Bool { a.original == b.original }
     public func hash(into hasher: inout Hasher) { hasher.combine(original) }
 }

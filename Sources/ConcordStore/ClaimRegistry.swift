@@ -1,0 +1,293 @@
+import ConcordDomain
+import Foundation
+import Logging
+import PostgresNIO
+
+/// What an office reports to the hub about a lead (the 报备 fields the hub needs to register a claim).
+public struct ClaimFiling: Sendable, Equatable {
+    public var office: String
+    public var leadRef: String
+    public var investorName: String
+    public var creditCode: String?
+    public var projectName: String?
+    public var industry: String?
+    public var investmentWan: Double?
+    public var stage: LeadStage
+    public var reportedAt: Date
+
+    public init(office: String, leadRef: String, investorName: String, creditCode: String? = nil,
+                projectName: String? = nil, industry: String? = nil, investmentWan: Double? = nil,
+                stage: LeadStage = .lead, reportedAt: Date) {
+        self.office = office
+        self.leadRef = leadRef
+        self.investorName = investorName
+        self.creditCode = creditCode
+        self.projectName = projectName
+        self.industry = industry
+        self.investmentWan = investmentWan
+        self.stage = stage
+        self.reportedAt = reportedAt
+    }
+}
+
+/// The hub's answer to a filing.
+public struct ClaimOutcome: Sendable, Equatable {
+    public enum Status: Sendable, Equatable {
+        /// This office now holds the enterprise.
+        case held
+        /// The office already holds the enterprise through another of its leads.
+        case heldByOwnOffice(holderClaim: Int64)
+        /// Another office holds it; a conflict is open (`newConflict` when this filing opened it).
+        case contested(holderOffice: String, holderClaim: Int64, holderSince: Date, conflictID: Int64, newConflict: Bool)
+    }
+
+    /// Another office's active claim that may be the same enterprise: for a coordinator, blocks nobody.
+    public struct PossibleDuplicate: Sendable, Equatable {
+        public let claimID: Int64
+        public let office: String
+        public let investorName: String
+        public let score: Double
+        public let reasons: [String]
+    }
+
+    public let claimID: Int64
+    public let status: Status
+    public let possibleDuplicates: [PossibleDuplicate]
+    /// True when this filing was already registered (a redelivered message): nothing changed.
+    public let repeated: Bool
+}
+
+/// The registry of claims at the hub. Every method runs inside the caller's transaction, so the
+/// registry change, its audit row and the messages it causes commit together.
+public struct ClaimRegistry: Sendable {
+    let logger: Logger
+
+    public init(logger: Logger) {
+        self.logger = logger
+    }
+
+    /// Registers a filing. Exactly one office holds an enterprise however filings race: the keys are
+    /// locked (sorted, transaction-scoped advisory locks) before the holders are read.
+    public func file(_ filing: ClaimFiling, on connection: PostgresConnection) async throws -> ClaimOutcome {
+        let name = CompanyName(filing.investorName)
+        let parsedCode = filing.creditCode.map(CreditCode.parse)
+        let key = EnterpriseKey(name: name, code: parsedCode)
+        let keys = key.all.sorted()
+        for lockKey in keys {
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(lockKey), 0))", logger: logger)
+        }
+
+        if let existing = try await existingClaim(office: filing.office, leadRef: filing.leadRef, on: connection) {
+            return try await outcome(ofExisting: existing, on: connection)
+        }
+
+        // Who holds any of the keys (decided by earlier committed transactions: we hold their locks).
+        // A name key held by an enterprise with another valid credit code is another enterprise.
+        var holder: Holder?
+        let holderRows = try await connection.query("""
+            SELECT c.id, c.office, h.since, h.key, c.code_key FROM enterprise_holders h JOIN claims c ON c.id = h.claim_id
+            WHERE h.key = ANY(\(keys)) ORDER BY h.since, c.id
+            """, logger: logger)
+        for try await (id, office, since, heldKey, holderCodeKey) in holderRows.decode((Int64, String, Date, String, String?).self) {
+            guard holder == nil else { continue }
+            let sameCode = heldKey == key.codeKey || key.codeKey == nil || holderCodeKey == nil || holderCodeKey == key.codeKey
+            if sameCode { holder = Holder(claimID: id, office: office, since: since) }
+        }
+
+        // Fuzzy candidates across spellings the keys do not join (industry words added, etc.).
+        let duplicates = try await similarClaims(to: name, code: parsedCode, office: filing.office,
+                                                 excluding: holder?.claimID, on: connection)
+        if holder == nil, let same = duplicates.first(where: { $0.verdict == .same }) {
+            holder = Holder(claimID: same.claimID, office: same.office, since: same.since)
+        }
+
+        let status: String
+        switch holder {
+        case nil: status = "held"
+        case let h? where h.office == filing.office: status = "held"
+        default: status = "contested"
+        }
+        let canonicalCode = parsedCode?.code?.value
+        let insert = try await connection.query("""
+            INSERT INTO claims (office, lead_ref, investor_name, credit_code, code_key, name_key, normalized_name,
+                                brand, project_name, industry, investment_wan, stage, reported_at, status, holder_claim)
+            VALUES (\(filing.office), \(filing.leadRef), \(filing.investorName), \(canonicalCode), \(key.codeKey),
+                    \(key.nameKey), \(name.searchText), \(name.brand), \(filing.projectName), \(filing.industry), \(filing.investmentWan),
+                    \(filing.stage.rawValue), \(filing.reportedAt), \(status), \(holder?.claimID))
+            RETURNING id
+            """, logger: logger)
+        var claimID: Int64 = 0
+        for try await id in insert.decode(Int64.self) { claimID = id }
+
+        let result: ClaimOutcome.Status
+        if let holder {
+            // The holder's claim also takes keys it lacked (a code this filing brought).
+            for missing in keys {
+                try await connection.query("""
+                    INSERT INTO enterprise_holders (key, claim_id) VALUES (\(missing), \(holder.claimID))
+                    ON CONFLICT (key) DO NOTHING
+                    """, logger: logger)
+            }
+            if holder.office == filing.office {
+                result = .heldByOwnOffice(holderClaim: holder.claimID)
+            } else {
+                let (conflictID, opened) = try await joinConflict(holder: holder.claimID, challenger: claimID, on: connection)
+                result = .contested(holderOffice: holder.office, holderClaim: holder.claimID, holderSince: holder.since,
+                                    conflictID: conflictID, newConflict: opened)
+            }
+        } else {
+            // A name key may already belong to an enterprise with another code: that one keeps it.
+            for newKey in keys {
+                try await connection.query(
+                    "INSERT INTO enterprise_holders (key, claim_id) VALUES (\(newKey), \(claimID)) ON CONFLICT (key) DO NOTHING",
+                    logger: logger)
+            }
+            result = .held
+        }
+
+        try await AuditChain.append(.init(
+            actor: filing.office, action: "claim", subject: keys.first ?? "",
+            detailJSON: auditDetail(["claim": "\(claimID)", "lead": filing.leadRef, "status": statusText(result)])),
+            on: connection, logger: logger)
+        if case .contested(_, _, _, let conflictID, true) = result {
+            try await AuditChain.append(.init(
+                actor: "hub", action: "conflict.opened", subject: keys.first ?? "",
+                detailJSON: auditDetail(["conflict": "\(conflictID)", "holder": "\(holder!.claimID)", "challenger": "\(claimID)"])),
+                on: connection, logger: logger)
+        }
+        let possible = duplicates.filter { $0.verdict == .possible && $0.claimID != holder?.claimID }.map {
+            ClaimOutcome.PossibleDuplicate(claimID: $0.claimID, office: $0.office, investorName: $0.investorName,
+                                           score: $0.score, reasons: $0.reasons)
+        }
+        return ClaimOutcome(claimID: claimID, status: result, possibleDuplicates: possible, repeated: false)
+    }
+
+    struct Holder {
+        let claimID: Int64
+        let office: String
+        let since: Date
+    }
+
+    struct Similar {
+        let claimID: Int64
+        let office: String
+        let investorName: String
+        let since: Date
+        let verdict: EnterpriseMatch.Verdict
+        let score: Double
+        let reasons: [String]
+    }
+
+    /// Active claims of other offices whose names are trigram-similar, confirmed by the identity core.
+    /// Candidates: the same brand with any industry words, or a trigram-similar brand and industry.
+    func similarClaims(to name: CompanyName, code: CreditCode.ParseResult?, office: String, excluding: Int64?,
+                       on connection: PostgresConnection) async throws -> [Similar] {
+        let rows = try await connection.query("""
+            SELECT id, office, investor_name, credit_code, received_at FROM claims
+            WHERE ((brand = \(name.brand) AND brand <> '') OR normalized_name % \(name.searchText))
+              AND office <> \(office) AND status IN ('held', 'contested') AND holder_claim IS NULL
+            ORDER BY similarity(normalized_name, \(name.searchText)) DESC, id
+            LIMIT 20
+            """, logger: logger)
+        var found: [Similar] = []
+        for try await (id, otherOffice, investor, otherCode, since) in rows.decode((Int64, String, String, String?, Date).self)
+        where id != excluding {
+            let match = EnterpriseMatch.compare(name, CompanyName(investor), codeA: code, codeB: otherCode.map(CreditCode.parse))
+            guard match.verdict != .different else { continue }
+            found.append(Similar(claimID: id, office: otherOffice, investorName: investor, since: since,
+                                 verdict: match.verdict, score: match.score, reasons: match.reasons))
+        }
+        return found
+    }
+
+    /// Adds `challenger` to the open conflict over `holder`, opening it if needed.
+    func joinConflict(holder: Int64, challenger: Int64, on connection: PostgresConnection) async throws -> (Int64, Bool) {
+        var conflictID: Int64?
+        var opened = false
+        let open = try await connection.query(
+            "SELECT id FROM conflicts WHERE holder_claim = \(holder) AND status = 'open'", logger: logger)
+        for try await id in open.decode(Int64.self) { conflictID = id }
+        if conflictID == nil {
+            let created = try await connection.query(
+                "INSERT INTO conflicts (holder_claim) VALUES (\(holder)) RETURNING id", logger: logger)
+            for try await id in created.decode(Int64.self) { conflictID = id }
+            opened = true
+            try await connection.query(
+                "INSERT INTO conflict_parties (conflict_id, claim_id) VALUES (\(conflictID!), \(holder))", logger: logger)
+        }
+        try await connection.query("""
+            INSERT INTO conflict_parties (conflict_id, claim_id) VALUES (\(conflictID!), \(challenger))
+            ON CONFLICT DO NOTHING
+            """, logger: logger)
+        return (conflictID!, opened)
+    }
+
+    struct Existing {
+        let id: Int64
+        let status: String
+        let holderClaim: Int64?
+    }
+
+    func existingClaim(office: String, leadRef: String, on connection: PostgresConnection) async throws -> Existing? {
+        let rows = try await connection.query(
+            "SELECT id, status, holder_claim FROM claims WHERE office = \(office) AND lead_ref = \(leadRef)", logger: logger)
+        for try await (id, status, holder) in rows.decode((Int64, String, Int64?).self) {
+            return Existing(id: id, status: status, holderClaim: holder)
+        }
+        return nil
+    }
+
+    /// The outcome of a filing registered before (a redelivery): reported again, nothing changed.
+    func outcome(ofExisting existing: Existing, on connection: PostgresConnection) async throws -> ClaimOutcome {
+        var status = ClaimOutcome.Status.held
+        if let holderClaim = existing.holderClaim {
+            let rows = try await connection.query("""
+                SELECT h.office, h.received_at, c.id FROM claims h
+                LEFT JOIN conflicts c ON c.holder_claim = h.id AND c.status = 'open'
+                WHERE h.id = \(holderClaim)
+                """, logger: logger)
+            for try await (office, since, conflict) in rows.decode((String, Date, Int64?).self) {
+                if existing.status == "contested", let conflict {
+                    status = .contested(holderOffice: office, holderClaim: holderClaim, holderSince: since,
+                                        conflictID: conflict, newConflict: false)
+                } else {
+                    status = .heldByOwnOffice(holderClaim: holderClaim)
+                }
+            }
+        }
+        return ClaimOutcome(claimID: existing.id, status: status, possibleDuplicates: [], repeated: true)
+    }
+
+    func statusText(_ status: ClaimOutcome.Status) -> String {
+        switch status {
+        case .held: return "held"
+        case .heldByOwnOffice: return "held_by_own_office"
+        case .contested: return "contested"
+        }
+    }
+}
+
+/// A flat JSON object of strings, for audit details.
+func auditDetail(_ fields: [String: String]) -> String {
+    let pairs = fields.sorted { $0.key < $1.key }.map { key, value in
+        "\"\(jsonEscape(key))\":\"\(jsonEscape(value))\""
+    }
+    return "{" + pairs.joined(separator: ",") + "}"
+}
+
+func jsonEscape(_ text: String) -> String {
+    var out = ""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        default:
+            if scalar.value < 0x20 {
+                out += String(format: "\\u%04x", scalar.value)
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+    }
+    return out
+}

@@ -23,6 +23,10 @@ let package = Package(
             name: "ConcordDomain"
         ),
         .target(
+            name: "ConcordProtocol",
+            dependencies: ["ConcordDomain"]
+        ),
+        .target(
             name: "ZeroMQ",
             dependencies: ["CZeroMQ"]
         ),
@@ -50,6 +54,10 @@ let package = Package(
             name: "ConcordDomainTests",
             dependencies: ["ConcordDomain"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "ConcordProtocolTests",
+            dependencies: ["ConcordProtocol"]
         ),
         .testTarget(
             name: "ZeroMQTests",

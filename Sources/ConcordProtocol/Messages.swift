@@ -1,0 +1,416 @@
+import ConcordDomain
+import Foundation
+
+/// Every message type of protocol version 1 (schemas/PROTOCOL.md has the table).
+public enum MessageType: String, CaseIterable, Sendable {
+    case hello
+    case welcome
+    case heartbeat
+    case ack
+    case error
+    case claimFile = "claim.file"
+    case leadStage = "lead.stage"
+    case claimStatus = "claim.status"
+    case check
+    case checkResult = "check.result"
+
+    /// State-changing messages carry a per-sender `seq`, are kept in the sender's outbox until
+    /// acknowledged, and are applied by the receiver exactly once, in order.
+    public var changesState: Bool {
+        switch self {
+        case .claimFile, .leadStage, .claimStatus: return true
+        default: return false
+        }
+    }
+}
+
+/// A message body, by type.
+public enum Payload: Sendable, Equatable {
+    case hello(Hello)
+    case welcome(Welcome)
+    case heartbeat
+    case ack(Ack)
+    case error(ErrorBody)
+    case claimFile(ClaimFile)
+    case leadStage(LeadStageChange)
+    case claimStatus(ClaimStatus)
+    case check(Check)
+    case checkResult(CheckResult)
+
+    public var type: MessageType {
+        switch self {
+        case .hello: return .hello
+        case .welcome: return .welcome
+        case .heartbeat: return .heartbeat
+        case .ack: return .ack
+        case .error: return .error
+        case .claimFile: return .claimFile
+        case .leadStage: return .leadStage
+        case .claimStatus: return .claimStatus
+        case .check: return .check
+        case .checkResult: return .checkResult
+        }
+    }
+
+    struct Out<Body: Encodable>: Encodable {
+        let type: String
+        let id: String
+        let seq: Int64?
+        let re: String?
+        let body: Body
+    }
+
+    struct In<Body: Decodable>: Decodable {
+        let body: Body
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    func encodeEnvelope(id: String, seq: Int64?, re: String?) -> [UInt8] {
+        func encode<B: Encodable>(_ body: B) -> [UInt8] {
+            // Encoding these plain structs cannot fail.
+            Array((try? Self.encoder.encode(Out(type: type.rawValue, id: id, seq: seq, re: re, body: body))) ?? Data())
+        }
+        switch self {
+        case .hello(let body): return encode(body)
+        case .welcome(let body): return encode(body)
+        case .heartbeat: return encode(Empty())
+        case .ack(let body): return encode(body)
+        case .error(let body): return encode(body)
+        case .claimFile(let body): return encode(body)
+        case .leadStage(let body): return encode(body)
+        case .claimStatus(let body): return encode(body)
+        case .check(let body): return encode(body)
+        case .checkResult(let body): return encode(body)
+        }
+    }
+
+    static func decode(type: MessageType, envelope data: Data) -> Result<Payload, ProtocolError> {
+        func body<B: Decodable & Validating>(_: B.Type) throws -> B {
+            let value: B
+            do {
+                value = try JSONDecoder().decode(In<B>.self, from: data).body
+            } catch {
+                throw ProtocolError(.badBody, describe(error))
+            }
+            try value.validate()
+            return value
+        }
+        do {
+            switch type {
+            case .hello: return .success(.hello(try body(Hello.self)))
+            case .welcome: return .success(.welcome(try body(Welcome.self)))
+            case .heartbeat: _ = try body(Empty.self); return .success(.heartbeat)
+            case .ack: return .success(.ack(try body(Ack.self)))
+            case .error: return .success(.error(try body(ErrorBody.self)))
+            case .claimFile: return .success(.claimFile(try body(ClaimFile.self)))
+            case .leadStage: return .success(.leadStage(try body(LeadStageChange.self)))
+            case .claimStatus: return .success(.claimStatus(try body(ClaimStatus.self)))
+            case .check: return .success(.check(try body(Check.self)))
+            case .checkResult: return .success(.checkResult(try body(CheckResult.self)))
+            }
+        } catch let error as ProtocolError {
+            return .failure(error)
+        } catch {
+            return .failure(ProtocolError(.badBody, "\(error)"))
+        }
+    }
+}
+
+/// A body's own rules beyond its JSON shape.
+protocol Validating {
+    func validate() throws
+}
+
+extension Validating {
+    func validate() throws {}
+}
+
+func check(_ condition: Bool, _ field: String, _ rule: String) throws {
+    if !condition { throw ProtocolError(.invalidField, "\(field): \(rule)") }
+}
+
+func checkText(_ value: String?, _ field: String, max: Int, required: Bool = false) throws {
+    guard let value else {
+        if required { throw ProtocolError(.invalidField, "\(field): required") }
+        return
+    }
+    try check(!value.isEmpty || !required, field, "must not be empty")
+    try check(value.count <= max, field, "at most \(max) characters")
+}
+
+func checkDate(_ value: String?, _ field: String) throws {
+    guard let value else { return }
+    try check(Timestamp.parse(value) != nil, field, "must be an RFC 3339 time such as 2026-11-30T08:00:00Z")
+}
+
+/// RFC 3339 times on the wire.
+public enum Timestamp {
+    public static func parse(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
+    }
+
+    public static func format(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+}
+
+public struct Empty: Codable, Sendable, Equatable, Validating {
+    public init() {}
+}
+
+/// Node → hub, first message on every connection: what the node has received from the hub.
+public struct Hello: Codable, Sendable, Equatable, Validating {
+    public var nodeVersion: String
+    /// The highest hub→node `seq` the node has applied; the hub resends from the next one.
+    public var receivedThrough: Int64
+
+    public init(nodeVersion: String, receivedThrough: Int64) {
+        self.nodeVersion = nodeVersion
+        self.receivedThrough = receivedThrough
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case nodeVersion = "node_version", receivedThrough = "received_through"
+    }
+
+    func validate() throws {
+        try checkText(nodeVersion, "node_version", max: 40)
+        try check(receivedThrough >= 0, "received_through", "must be ≥ 0")
+    }
+}
+
+/// Hub → node, the answer to `hello`: who the hub says the node is, and what it has applied.
+public struct Welcome: Codable, Sendable, Equatable, Validating {
+    /// The tenant the node's key is registered to.
+    public var tenant: String
+    /// The highest node→hub `seq` the hub has applied; the node resends from the next one.
+    public var appliedThrough: Int64
+    public var hubTime: String
+
+    public init(tenant: String, appliedThrough: Int64, hubTime: String) {
+        self.tenant = tenant
+        self.appliedThrough = appliedThrough
+        self.hubTime = hubTime
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case tenant, appliedThrough = "applied_through", hubTime = "hub_time"
+    }
+
+    func validate() throws {
+        try checkText(tenant, "tenant", max: 63, required: true)
+        try check(appliedThrough >= 0, "applied_through", "must be ≥ 0")
+        try checkDate(hubTime, "hub_time")
+    }
+}
+
+/// Cumulative acknowledgement: every state-changing message up to `through` is applied.
+public struct Ack: Codable, Sendable, Equatable, Validating {
+    public var through: Int64
+
+    public init(through: Int64) { self.through = through }
+
+    func validate() throws {
+        try check(through >= 0, "through", "must be ≥ 0")
+    }
+}
+
+/// A refusal: a stable code, a Chinese explanation and technical detail. `re` names the message.
+public struct ErrorBody: Codable, Sendable, Equatable, Validating {
+    public var code: String
+    public var message: String
+    public var detail: String
+
+    public init(_ error: ProtocolError) {
+        code = error.code.rawValue
+        message = error.chineseMessage
+        detail = error.detail
+    }
+
+    func validate() throws {
+        try checkText(code, "code", max: 40, required: true)
+        try checkText(message, "message", max: 500)
+        try checkText(detail, "detail", max: 2000)
+    }
+}
+
+/// Node → hub: the 报备 fields of a lead, filing a claim on its enterprise.
+public struct ClaimFile: Codable, Sendable, Equatable, Validating {
+    public var leadRef: String
+    public var investorName: String
+    public var creditCode: String?
+    public var projectName: String?
+    public var industry: String?
+    /// Total investment, 万元.
+    public var investmentWan: Double?
+    public var stage: String
+    /// When the office first reported the lead (首报).
+    public var reportedAt: String
+
+    public init(leadRef: String, investorName: String, creditCode: String? = nil, projectName: String? = nil,
+                industry: String? = nil, investmentWan: Double? = nil, stage: LeadStage, reportedAt: Date) {
+        self.leadRef = leadRef
+        self.investorName = investorName
+        self.creditCode = creditCode
+        self.projectName = projectName
+        self.industry = industry
+        self.investmentWan = investmentWan
+        self.stage = stage.rawValue
+        self.reportedAt = Timestamp.format(reportedAt)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case leadRef = "lead_ref", investorName = "investor_name", creditCode = "credit_code"
+        case projectName = "project_name", industry, investmentWan = "investment_wan", stage, reportedAt = "reported_at"
+    }
+
+    func validate() throws {
+        try checkText(leadRef, "lead_ref", max: 100, required: true)
+        try checkText(investorName, "investor_name", max: 200, required: true)
+        try checkText(creditCode, "credit_code", max: 40)
+        try checkText(projectName, "project_name", max: 200)
+        try checkText(industry, "industry", max: 100)
+        if let investmentWan { try check(investmentWan.isFinite && investmentWan >= 0 && investmentWan < 1e12, "investment_wan", "must be a non-negative number") }
+        try check(LeadStage(rawValue: stage) != nil, "stage", "one of \(LeadStage.allCases.map(\.rawValue).joined(separator: ", "))")
+        try checkDate(reportedAt, "reported_at")
+    }
+}
+
+/// Node → hub: a lead moved to another stage.
+public struct LeadStageChange: Codable, Sendable, Equatable, Validating {
+    public var leadRef: String
+    public var stage: String
+    public var changedAt: String
+
+    public init(leadRef: String, stage: LeadStage, changedAt: Date) {
+        self.leadRef = leadRef
+        self.stage = stage.rawValue
+        self.changedAt = Timestamp.format(changedAt)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case leadRef = "lead_ref", stage, changedAt = "changed_at"
+    }
+
+    func validate() throws {
+        try checkText(leadRef, "lead_ref", max: 100, required: true)
+        try check(LeadStage(rawValue: stage) != nil, "stage", "one of \(LeadStage.allCases.map(\.rawValue).joined(separator: ", "))")
+        try checkDate(changedAt, "changed_at")
+    }
+}
+
+/// Hub → node: what the hub decided about one of the office's claims.
+public struct ClaimStatus: Codable, Sendable, Equatable, Validating {
+    public enum Status: String, Codable, Sendable, CaseIterable {
+        case held, heldByOwnOffice = "held_by_own_office", contested, settled, released
+    }
+
+    public struct Duplicate: Codable, Sendable, Equatable {
+        public var office: String
+        public var score: Double
+        public var reasons: [String]
+
+        public init(office: String, score: Double, reasons: [String]) {
+            self.office = office
+            self.score = score
+            self.reasons = reasons
+        }
+    }
+
+    public var leadRef: String
+    public var status: Status
+    /// For `contested`: the office holding the enterprise and since when. For the holder told that
+    /// others contest it: the holder fields name itself and `contestedBy` lists the others.
+    public var holderOffice: String?
+    public var holderSince: String?
+    public var conflictID: Int64?
+    public var contestedBy: [String]?
+    /// Other offices' claims that may be the same enterprise (for a coordinator; blocks nobody).
+    public var possibleDuplicates: [Duplicate]?
+
+    public init(leadRef: String, status: Status, holderOffice: String? = nil, holderSince: Date? = nil,
+                conflictID: Int64? = nil, contestedBy: [String]? = nil, possibleDuplicates: [Duplicate]? = nil) {
+        self.leadRef = leadRef
+        self.status = status
+        self.holderOffice = holderOffice
+        self.holderSince = holderSince.map(Timestamp.format)
+        self.conflictID = conflictID
+        self.contestedBy = contestedBy
+        self.possibleDuplicates = possibleDuplicates
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case leadRef = "lead_ref", status, holderOffice = "holder_office", holderSince = "holder_since"
+        case conflictID = "conflict_id", contestedBy = "contested_by", possibleDuplicates = "possible_duplicates"
+    }
+
+    func validate() throws {
+        try checkText(leadRef, "lead_ref", max: 100, required: true)
+        try checkText(holderOffice, "holder_office", max: 63)
+        try checkDate(holderSince, "holder_since")
+    }
+}
+
+/// Node → hub: is anyone pursuing this enterprise? Answered at once with `check.result`.
+public struct Check: Codable, Sendable, Equatable, Validating {
+    public var name: String
+    public var creditCode: String?
+
+    public init(name: String, creditCode: String? = nil) {
+        self.name = name
+        self.creditCode = creditCode
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, creditCode = "credit_code"
+    }
+
+    func validate() throws {
+        try checkText(name, "name", max: 200, required: true)
+        try checkText(creditCode, "credit_code", max: 40)
+    }
+}
+
+/// Hub → node: the answer to `check`. It says whether an office pursues the enterprise and since
+/// when, never which office or its lead (offices see only their own leads).
+public struct CheckResult: Codable, Sendable, Equatable, Validating {
+    public enum Verdict: String, Codable, Sendable {
+        /// No office pursues it.
+        case free
+        /// An office (possibly the asker) pursues the same enterprise.
+        case pursued
+        /// An office pursues an enterprise that may be the same; a coordinator would decide.
+        case possiblyPursued = "possibly_pursued"
+    }
+
+    public var verdict: Verdict
+    public var since: String?
+    /// True when the pursuing office is the asker itself.
+    public var ownOffice: Bool
+    public var reasons: [String]
+
+    public init(verdict: Verdict, since: Date? = nil, ownOffice: Bool = false, reasons: [String] = []) {
+        self.verdict = verdict
+        self.since = since.map(Timestamp.format)
+        self.ownOffice = ownOffice
+        self.reasons = reasons
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case verdict, since, ownOffice = "own_office", reasons
+    }
+
+    func validate() throws {
+        try checkDate(since, "since")
+    }
+}

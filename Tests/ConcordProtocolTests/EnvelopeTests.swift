@@ -1,0 +1,85 @@
+import ConcordDomain
+import Foundation
+import Testing
+@testable import ConcordProtocol
+
+@Suite("The wire envelope")
+struct EnvelopeTests {
+    func frames(_ json: String, signature: String = Wire.signature) -> [[UInt8]] {
+        [Array(signature.utf8), Array(json.utf8)]
+    }
+
+    func code(_ frames: [[UInt8]]) -> ProtocolError.Code? {
+        if case .failure(let failure) = Envelope.decode(frames) { return failure.error.code }
+        return nil
+    }
+
+    @Test("every message type survives encode and decode")
+    func roundTrip() throws {
+        let date = Date(timeIntervalSince1970: 1_795_000_000)
+        let payloads: [(Payload, Int64?)] = [
+            (.hello(Hello(nodeVersion: "0.1.0", receivedThrough: 7)), nil),
+            (.welcome(Welcome(tenant: "360402", appliedThrough: 12, hubTime: Timestamp.format(date))), nil),
+            (.heartbeat, nil),
+            (.ack(Ack(through: 5)), nil),
+            (.error(ErrorBody(ProtocolError(.badBody, "missing field body.lead_ref"))), nil),
+            (.claimFile(ClaimFile(leadRef: "L-1", investorName: "观途（上海）网络科技有限公司", creditCode: "91110000600037341L",
+                                  projectName: "数据中心", industry: "数字经济", investmentWan: 120000.5, stage: .negotiating,
+                                  reportedAt: date)), 1),
+            (.leadStage(LeadStageChange(leadRef: "L-1", stage: .signed, changedAt: date)), 2),
+            (.claimStatus(ClaimStatus(leadRef: "L-1", status: .contested, holderOffice: "360403", holderSince: date,
+                                      conflictID: 9, possibleDuplicates: [.init(office: "360404", score: 0.6, reasons: ["字号相同：观途"])])), 3),
+            (.check(Check(name: "观途网络科技", creditCode: nil)), nil),
+            (.checkResult(CheckResult(verdict: .pursued, since: date, reasons: ["字号相同：观途"])), nil),
+        ]
+        #expect(payloads.count == MessageType.allCases.count)
+        for (payload, seq) in payloads {
+            let envelope = Envelope(seq: seq, re: payload.type == .error ? "abc" : nil, payload: payload)
+            let decoded = try Envelope.decode(envelope.frames()).get()
+            #expect(decoded == envelope, "\(payload.type)")
+        }
+    }
+
+    @Test("the first frame names the protocol and its version")
+    func signature() {
+        #expect(code(frames("{}", signature: "CONCORD/2")) == .unsupportedVersion)
+        #expect(code(frames("{}", signature: "HELLO")) == .notConcord)
+        #expect(code([Array(Wire.signature.utf8)]) == .malformedFrames)
+        #expect(code([Array(Wire.signature.utf8), [], []]) == .malformedFrames)
+    }
+
+    @Test("oversized, malformed and unknown messages are refused with their code and id")
+    func refusals() {
+        let big = String(repeating: "x", count: Limits.maxEnvelopeBytes)
+        #expect(code(frames(#"{"type":"check","id":"a","body":{"name":"\#(big)"}}"#)) == .tooLarge)
+        #expect(code(frames("not json")) == .malformedEnvelope)
+        #expect(code(frames(#"{"type":"check","body":{}}"#)) == .malformedEnvelope)
+        #expect(code(frames(#"{"type":"teleport","id":"a","body":{}}"#)) == .unknownType)
+        #expect(code(frames(#"{"type":"claim.file","id":"a","body":{}}"#)) == .missingSequence)
+        #expect(code(frames(#"{"type":"check","id":"a","seq":3,"body":{"name":"x"}}"#)) == .malformedEnvelope)
+        #expect(code(frames(#"{"type":"lead.stage","id":"a","seq":1.5,"body":{}}"#)) == .malformedEnvelope)
+        #expect(code(frames(#"{"type":"lead.stage","id":"a","seq":0,"body":{}}"#)) == .malformedEnvelope)
+        if case .failure(let failure) = Envelope.decode(frames(#"{"type":"teleport","id":"m-7","body":{}}"#)) {
+            #expect(failure.id == "m-7")
+        }
+    }
+
+    @Test("bodies are checked field by field")
+    func bodies() {
+        #expect(code(frames(#"{"type":"check","id":"a","body":{}}"#)) == .badBody)
+        #expect(code(frames(#"{"type":"check","id":"a","body":{"name":""}}"#)) == .invalidField)
+        #expect(code(frames(#"{"type":"lead.stage","id":"a","seq":1,"body":{"lead_ref":"L","stage":"won","changed_at":"2026-11-30T08:00:00Z"}}"#)) == .invalidField)
+        #expect(code(frames(#"{"type":"lead.stage","id":"a","seq":1,"body":{"lead_ref":"L","stage":"signed","changed_at":"yesterday"}}"#)) == .invalidField)
+        #expect(code(frames(#"{"type":"claim.file","id":"a","seq":1,"body":{"lead_ref":"L","investor_name":"X","stage":"lead","reported_at":"2026-11-30T08:00:00Z","investment_wan":-1}}"#)) == .invalidField)
+        if case .failure(let failure) = Envelope.decode(frames(#"{"type":"claim.file","id":"a","seq":1,"body":{"investor_name":"X"}}"#)) {
+            #expect(failure.error.detail.contains("lead_ref"))
+        }
+    }
+
+    @Test("every error code has a Chinese explanation")
+    func explanations() {
+        for code in ProtocolError.Code.allCases {
+            #expect(ProtocolError(code, "").chineseMessage.unicodeScalars.contains { $0.value >= 0x4E00 })
+        }
+    }
+}

@@ -23,6 +23,9 @@ let package = Package(
             name: "ConcordDomain"
         ),
         .target(
+            name: "ConcordConfig"
+        ),
+        .target(
             name: "ConcordProtocol",
             dependencies: ["ConcordDomain"]
         ),
@@ -54,6 +57,10 @@ let package = Package(
             name: "ConcordDomainTests",
             dependencies: ["ConcordDomain"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "ConcordConfigTests",
+            dependencies: ["ConcordConfig"]
         ),
         .testTarget(
             name: "ConcordProtocolTests",

@@ -11,6 +11,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible, Equatable {
         case migrationBadName = "MIGRATION_BAD_NAME"
         case migrationFailed = "MIGRATION_FAILED"
         case migrationsMissing = "MIGRATIONS_MISSING"
+        case duplicate = "DUPLICATE"
+        case invalidInput = "INVALID_INPUT"
+        case notFound = "NOT_FOUND"
     }
 
     public let code: Code

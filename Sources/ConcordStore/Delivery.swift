@@ -1,0 +1,95 @@
+import Logging
+import PostgresNIO
+
+/// One state-changing message waiting in an outbox.
+public struct OutboxMessage: Sendable, Equatable {
+    public let peer: String
+    public let seq: Int64
+    public let messageID: String
+    public let type: String
+    /// Frame 1 (the envelope JSON) as it is sent.
+    public let envelope: String
+}
+
+/// The sending half of reliable delivery (schemas/PROTOCOL.md, section 4).
+public enum Outbox {
+    static func stream(_ peer: String) -> String { "outbox:" + peer }
+
+    /// Takes the next `seq` for `peer` and stores the message built for it, inside the caller's
+    /// transaction. `build` receives the seq and returns (message id, type, envelope JSON).
+    @discardableResult
+    public static func enqueue(peer: String, on connection: PostgresConnection, logger: Logger,
+                               build: (Int64) -> (id: String, type: String, envelope: String)) async throws -> Int64 {
+        let seq = try await Sequences.next(stream(peer), on: connection, logger: logger)
+        let message = build(seq)
+        try await connection.query("""
+            INSERT INTO outbox (peer, seq, message_id, type, envelope)
+            VALUES (\(peer), \(seq), \(message.id), \(message.type), \(message.envelope))
+            """, logger: logger)
+        return seq
+    }
+
+    /// Unacknowledged messages for `peer` after `seq`, in order.
+    public static func pending(peer: String, after seq: Int64, limit: Int, client: PostgresClient,
+                               logger: Logger) async throws -> [OutboxMessage] {
+        let rows = try await client.query("""
+            SELECT seq, message_id, type, envelope FROM outbox
+            WHERE peer = \(peer) AND seq > \(seq) AND acked_at IS NULL
+            ORDER BY seq LIMIT \(limit)
+            """, logger: logger)
+        var messages: [OutboxMessage] = []
+        for try await (seq, id, type, envelope) in rows.decode((Int64, String, String, String).self) {
+            messages.append(OutboxMessage(peer: peer, seq: seq, messageID: id, type: type, envelope: envelope))
+        }
+        return messages
+    }
+
+    /// Marks everything up to `through` acknowledged. Returns how many rows changed.
+    @discardableResult
+    public static func acknowledge(peer: String, through: Int64, client: PostgresClient, logger: Logger) async throws -> Int {
+        let rows = try await client.query("""
+            WITH done AS (
+                UPDATE outbox SET acked_at = now()
+                WHERE peer = \(peer) AND seq <= \(through) AND acked_at IS NULL RETURNING 1
+            ) SELECT count(*)::int FROM done
+            """, logger: logger)
+        for try await count in rows.decode(Int.self) { return count }
+        return 0
+    }
+
+    /// Unacknowledged messages per peer and the age of the oldest, for status and metrics.
+    public static func depth(client: PostgresClient, logger: Logger) async throws -> [(peer: String, count: Int, oldestSeconds: Double)] {
+        let rows = try await client.query("""
+            SELECT peer, count(*)::int, extract(epoch FROM now() - min(created_at))::float8
+            FROM outbox WHERE acked_at IS NULL GROUP BY peer ORDER BY peer
+            """, logger: logger)
+        var result: [(String, Int, Double)] = []
+        for try await row in rows.decode((String, Int, Double).self) { result.append(row) }
+        return result.map { (peer: $0.0, count: $0.1, oldestSeconds: $0.2) }
+    }
+}
+
+/// The receiving half: the per-sender high-water mark, read and advanced in the transaction that
+/// applies a message, so a message is applied exactly once.
+public enum Inbox {
+    /// Locks `peer`'s row (creating it) and returns the highest seq applied so far.
+    public static func lock(peer: String, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+        try await connection.query(
+            "INSERT INTO peer_inbox (peer) VALUES (\(peer)) ON CONFLICT (peer) DO NOTHING", logger: logger)
+        let rows = try await connection.query(
+            "SELECT applied_through FROM peer_inbox WHERE peer = \(peer) FOR UPDATE", logger: logger)
+        for try await value in rows.decode(Int64.self) { return value }
+        return 0
+    }
+
+    public static func advance(peer: String, to seq: Int64, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            "UPDATE peer_inbox SET applied_through = \(seq), updated_at = now() WHERE peer = \(peer)", logger: logger)
+    }
+
+    public static func appliedThrough(peer: String, client: PostgresClient, logger: Logger) async throws -> Int64 {
+        let rows = try await client.query("SELECT applied_through FROM peer_inbox WHERE peer = \(peer)", logger: logger)
+        for try await value in rows.decode(Int64.self) { return value }
+        return 0
+    }
+}

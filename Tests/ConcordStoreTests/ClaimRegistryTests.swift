@@ -120,3 +120,81 @@ extension AuditChain.Verification {
         return false
     }
 }
+
+@Suite("Claims over their lifecycle, and checks")
+struct ClaimLifecycleTests {
+    static let logger = TestDatabase.logger
+
+    static func stage(_ db: Database, _ office: String, _ lead: String, _ stage: LeadStage) async throws -> [ClaimNotice] {
+        try await db.client.withTransaction(logger: logger) { connection in
+            try await ClaimRegistry(logger: logger).changeStage(office: office, leadRef: lead, to: stage, on: connection)
+        }
+    }
+
+    @Test("a contested filing tells both offices; dropping the holder hands the enterprise to the first challenger")
+    func releaseHandsOver() async throws {
+        try await TestDatabase.withMigratedDatabase { db in
+            try await ClaimRegistryTests.addOffices(db)
+            let t0 = Date(timeIntervalSince1970: 1_790_000_000)
+            let filings = [
+                ClaimFiling(office: "360402", leadRef: "a", investorName: "九江恒通物流有限公司", reportedAt: t0),
+                ClaimFiling(office: "360404", leadRef: "c", investorName: "恒通物流（九江）有限公司", reportedAt: t0.addingTimeInterval(120)),
+                ClaimFiling(office: "360403", leadRef: "b", investorName: "九江恒通物流股份有限公司", reportedAt: t0.addingTimeInterval(60)),
+            ]
+            var allNotices: [ClaimNotice] = []
+            for filing in filings {
+                allNotices += try await db.client.withTransaction(logger: Self.logger) { connection in
+                    let registry = ClaimRegistry(logger: Self.logger)
+                    let outcome = try await registry.file(filing, on: connection)
+                    return try await registry.notices(for: filing, outcome: outcome, on: connection)
+                }
+            }
+            let holderNotice = try #require(allNotices.last { $0.office == "360402" })
+            #expect(holderNotice.status == .held && holderNotice.contestedBy == ["360403", "360404"])
+            #expect(allNotices.contains { $0.office == "360404" && $0.status == .contested && $0.holderOffice == "360402" })
+
+            // 360402 drops the project: 360403 reported first among the others and takes over.
+            let notices = try await Self.stage(db, "360402", "a", .dropped)
+            #expect(notices.contains(ClaimNotice(office: "360402", leadRef: "a", status: .released)))
+            let heir = try #require(notices.first { $0.office == "360403" })
+            #expect(heir.status == .held && heir.contestedBy == ["360404"])
+            let loser = try #require(notices.first { $0.office == "360404" })
+            #expect(loser.status == .contested && loser.holderOffice == "360403")
+            #expect(try await ClaimRegistryTests.count(db, "SELECT count(*)::int FROM conflicts WHERE status = 'open'") == 1)
+            #expect(try await ClaimRegistryTests.count(db, """
+                SELECT count(*)::int FROM enterprise_holders h JOIN claims c ON c.id = h.claim_id WHERE c.office <> '360403'
+                """) == 0)
+        }
+    }
+
+    @Test("production settles a held claim")
+    func productionSettles() async throws {
+        try await TestDatabase.withMigratedDatabase { db in
+            try await ClaimRegistryTests.addOffices(db)
+            _ = try await ClaimRegistryTests.file(db, ClaimFiling(office: "360402", leadRef: "a", investorName: "九江恒通物流有限公司", reportedAt: Date()))
+            let notices = try await Self.stage(db, "360402", "a", .production)
+            #expect(notices == [ClaimNotice(office: "360402", leadRef: "a", status: .settled)])
+        }
+    }
+
+    @Test("a check says whether the enterprise is pursued without naming the office, and is audited")
+    func checks() async throws {
+        try await TestDatabase.withMigratedDatabase { db in
+            try await ClaimRegistryTests.addOffices(db)
+            _ = try await ClaimRegistryTests.file(db, ClaimFiling(office: "360402", leadRef: "a", investorName: "观途（上海）新能源科技有限公司",
+                                                                  creditCode: "91110000600037341L", reportedAt: Date()))
+            func ask(_ name: String, _ code: String?, _ asker: String) async throws -> CheckAnswer {
+                try await db.client.withTransaction(logger: Self.logger) { connection in
+                    try await ClaimRegistry(logger: Self.logger).check(name: name, code: code, asker: asker, on: connection)
+                }
+            }
+            let byCode = try await ask("随便写的名字", "91110000600037341L", "360423")
+            #expect(byCode.verdict == .pursued && !byCode.ownOffice)
+            #expect(byCode.reasons.contains("统一社会信用代码相同：91110000600037341L"))
+            #expect(try await ask("上海观途新能源科技有限公司", nil, "360402").ownOffice)
+            #expect(try await ask("观途贸易有限公司", nil, "360423").verdict == .possiblyPursued)
+            #expect(try await ask("北京华为科技有限公司", nil, "360423").verdict == .free)
+            #expect(try await ClaimRegistryTests.count(db, "SELECT count(*)::int FROM audit_chain WHERE action = 'check'") == 4)
+        }
+    }
+}

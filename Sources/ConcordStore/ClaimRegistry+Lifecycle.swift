@@ -1,0 +1,202 @@
+import ConcordDomain
+import Foundation
+import Logging
+import PostgresNIO
+
+/// What an office must be told after a registry change (becomes a claim.status message).
+public struct ClaimNotice: Sendable, Equatable {
+    public enum Status: String, Sendable {
+        case held, heldByOwnOffice = "held_by_own_office", contested, settled, released
+    }
+
+    public let office: String
+    public let leadRef: String
+    public let status: Status
+    public var holderOffice: String?
+    public var holderSince: Date?
+    public var conflictID: Int64?
+    public var contestedBy: [String]?
+    public var possibleDuplicates: [ClaimOutcome.PossibleDuplicate] = []
+}
+
+/// The answer to "is anyone pursuing this enterprise?".
+public struct CheckAnswer: Sendable, Equatable {
+    public enum Verdict: String, Sendable { case free, pursued, possiblyPursued = "possibly_pursued" }
+    public let verdict: Verdict
+    public let since: Date?
+    public let ownOffice: Bool
+    public let reasons: [String]
+}
+
+extension ClaimRegistry {
+    /// The notices a filing causes: to the filer, and to the holder when its claim is contested.
+    public func notices(for filing: ClaimFiling, outcome: ClaimOutcome, on connection: PostgresConnection) async throws -> [ClaimNotice] {
+        var notices: [ClaimNotice] = []
+        switch outcome.status {
+        case .held:
+            notices.append(ClaimNotice(office: filing.office, leadRef: filing.leadRef, status: .held,
+                                       possibleDuplicates: outcome.possibleDuplicates))
+        case .heldByOwnOffice:
+            notices.append(ClaimNotice(office: filing.office, leadRef: filing.leadRef, status: .heldByOwnOffice,
+                                       holderOffice: filing.office, possibleDuplicates: outcome.possibleDuplicates))
+        case .contested(let holderOffice, let holderClaim, let since, let conflictID, _):
+            notices.append(ClaimNotice(office: filing.office, leadRef: filing.leadRef, status: .contested,
+                                       holderOffice: holderOffice, holderSince: since, conflictID: conflictID,
+                                       possibleDuplicates: outcome.possibleDuplicates))
+            notices.append(try await holderNotice(holderClaim: holderClaim, conflictID: conflictID, on: connection))
+        }
+        return notices
+    }
+
+    /// Tells a holder who contests its claim.
+    func holderNotice(holderClaim: Int64, conflictID: Int64, on connection: PostgresConnection) async throws -> ClaimNotice {
+        var office = "", leadRef = "", since = Date()
+        let holder = try await connection.query(
+            "SELECT office, lead_ref, received_at FROM claims WHERE id = \(holderClaim)", logger: logger)
+        for try await row in holder.decode((String, String, Date).self) { (office, leadRef, since) = row }
+        var contestedBy: [String] = []
+        let parties = try await connection.query("""
+            SELECT DISTINCT c.office FROM conflict_parties p JOIN claims c ON c.id = p.claim_id
+            WHERE p.conflict_id = \(conflictID) AND c.id <> \(holderClaim) ORDER BY c.office
+            """, logger: logger)
+        for try await other in parties.decode(String.self) { contestedBy.append(other) }
+        return ClaimNotice(office: office, leadRef: leadRef, status: .held, holderOffice: office, holderSince: since,
+                           conflictID: conflictID, contestedBy: contestedBy)
+    }
+
+    /// Records a stage change reported by an office. 投产 settles the claim; 终止 releases it, and
+    /// the earliest contesting claim (first report) takes the enterprise over.
+    public func changeStage(office: String, leadRef: String, to stage: LeadStage,
+                            on connection: PostgresConnection) async throws -> [ClaimNotice] {
+        var found: (id: Int64, status: String, stage: String)?
+        let rows = try await connection.query(
+            "SELECT id, status, stage FROM claims WHERE office = \(office) AND lead_ref = \(leadRef) FOR UPDATE", logger: logger)
+        for try await row in rows.decode((Int64, String, String).self) { found = row }
+        guard let claim = found else {
+            logger.warning("stage change for an unknown claim", metadata: ["office": "\(office)", "lead": "\(leadRef)"])
+            return []
+        }
+        if claim.status == "released" || claim.stage == stage.rawValue { return [] }
+        let newStatus: String
+        switch stage.claimEffect {
+        case .active: newStatus = claim.status
+        case .settled: newStatus = claim.status == "held" ? "settled" : claim.status
+        case .released: newStatus = "released"
+        }
+        try await connection.query(
+            "UPDATE claims SET stage = \(stage.rawValue), status = \(newStatus) WHERE id = \(claim.id)", logger: logger)
+        try await AuditChain.append(.init(actor: office, action: "stage", subject: "claim:\(claim.id)",
+                                          detailJSON: auditDetail(["lead": leadRef, "stage": stage.rawValue])),
+                                    on: connection, logger: logger)
+        var notices: [ClaimNotice] = []
+        if newStatus == "settled" {
+            notices.append(ClaimNotice(office: office, leadRef: leadRef, status: .settled))
+        }
+        if newStatus == "released" {
+            notices.append(ClaimNotice(office: office, leadRef: leadRef, status: .released))
+            if claim.status == "held" || claim.status == "settled" {
+                notices += try await handOver(from: claim.id, on: connection)
+            } else {
+                try await connection.query(
+                    "DELETE FROM conflict_parties WHERE claim_id = \(claim.id) AND conflict_id IN (SELECT id FROM conflicts WHERE status = 'open')",
+                    logger: logger)
+            }
+        }
+        return notices
+    }
+
+    /// A holder released the enterprise: the earliest contesting claim becomes the holder, takes its
+    /// keys, and the others contest it in a new conflict (if any remain).
+    func handOver(from released: Int64, on connection: PostgresConnection) async throws -> [ClaimNotice] {
+        var keys: [String] = []
+        let keyRows = try await connection.query("SELECT key FROM enterprise_holders WHERE claim_id = \(released)", logger: logger)
+        for try await key in keyRows.decode(String.self) { keys.append(key) }
+        for key in keys.sorted() {
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(key), 0))", logger: logger)
+        }
+        var waiting: [(id: Int64, office: String, leadRef: String)] = []
+        let waitingRows = try await connection.query("""
+            SELECT id, office, lead_ref FROM claims
+            WHERE holder_claim = \(released) AND status = 'contested'
+            ORDER BY reported_at, id
+            """, logger: logger)
+        for try await row in waitingRows.decode((Int64, String, String).self) { waiting.append(row) }
+        var oldConflict: Int64?
+        let conflictRows = try await connection.query(
+            "SELECT id FROM conflicts WHERE holder_claim = \(released) AND status = 'open'", logger: logger)
+        for try await id in conflictRows.decode(Int64.self) { oldConflict = id }
+        if let oldConflict {
+            try await connection.query(
+                "UPDATE conflicts SET status = 'withdrawn', closed_at = now() WHERE id = \(oldConflict)", logger: logger)
+        }
+        try await connection.query("DELETE FROM enterprise_holders WHERE claim_id = \(released)", logger: logger)
+        // The office's own other leads on the same enterprise stop pointing at the released claim.
+        try await connection.query(
+            "UPDATE claims SET holder_claim = NULL WHERE holder_claim = \(released) AND status = 'held'", logger: logger)
+        guard let heir = waiting.first else { return [] }
+
+        try await connection.query(
+            "UPDATE claims SET status = 'held', holder_claim = NULL WHERE id = \(heir.id)", logger: logger)
+        for key in keys {
+            try await connection.query(
+                "INSERT INTO enterprise_holders (key, claim_id) VALUES (\(key), \(heir.id)) ON CONFLICT (key) DO NOTHING", logger: logger)
+        }
+        var notices = [ClaimNotice(office: heir.office, leadRef: heir.leadRef, status: .held)]
+        let others = waiting.dropFirst()
+        if !others.isEmpty {
+            var heirSince = Date()
+            let since = try await connection.query("SELECT received_at FROM claims WHERE id = \(heir.id)", logger: logger)
+            for try await date in since.decode(Date.self) { heirSince = date }
+            var conflictID: Int64 = 0
+            for other in others {
+                try await connection.query(
+                    "UPDATE claims SET holder_claim = \(heir.id) WHERE id = \(other.id)", logger: logger)
+                let (id, _) = try await joinConflict(holder: heir.id, challenger: other.id, on: connection)
+                conflictID = id
+                notices.append(ClaimNotice(office: other.office, leadRef: other.leadRef, status: .contested,
+                                           holderOffice: heir.office, holderSince: heirSince, conflictID: id))
+            }
+            notices[0].conflictID = conflictID
+            notices[0].contestedBy = Array(Set(others.map(\.office))).sorted()
+            try await AuditChain.append(.init(actor: "hub", action: "conflict.opened", subject: "claim:\(heir.id)",
+                                              detailJSON: auditDetail(["conflict": "\(conflictID)", "after_release_of": "\(released)"])),
+                                        on: connection, logger: logger)
+        }
+        try await AuditChain.append(.init(actor: "hub", action: "handover", subject: "claim:\(heir.id)",
+                                          detailJSON: auditDetail(["from": "\(released)", "to": "\(heir.id)"])),
+                                    on: connection, logger: logger)
+        return notices
+    }
+
+    /// Answers a check from the registry and records who asked about what in the audit chain.
+    /// Never names the pursuing office.
+    public func check(name text: String, code: String?, asker: String, on connection: PostgresConnection) async throws -> CheckAnswer {
+        let name = CompanyName(text)
+        let parsed = code.map(CreditCode.parse)
+        let key = EnterpriseKey(name: name, code: parsed)
+        var answer = CheckAnswer(verdict: .free, since: nil, ownOffice: false, reasons: [])
+        let holders = try await connection.query("""
+            SELECT c.office, h.since, h.key, c.code_key, c.credit_code, c.investor_name
+            FROM enterprise_holders h JOIN claims c ON c.id = h.claim_id
+            WHERE h.key = ANY(\(key.all)) ORDER BY h.since LIMIT 5
+            """, logger: logger)
+        for try await (office, since, heldKey, holderCodeKey, holderCode, investor)
+            in holders.decode((String, Date, String, String?, String?, String).self) {
+            let sameCode = heldKey == key.codeKey || key.codeKey == nil || holderCodeKey == nil || holderCodeKey == key.codeKey
+            guard sameCode, answer.verdict == .free else { continue }
+            let match = EnterpriseMatch.compare(name, CompanyName(investor), codeA: parsed, codeB: holderCode.map(CreditCode.parse))
+            answer = CheckAnswer(verdict: .pursued, since: since, ownOffice: office == asker, reasons: match.reasons)
+        }
+        if answer.verdict == .free {
+            let similar = try await similarClaims(to: name, code: parsed, office: "", excluding: nil, on: connection)
+            if let best = similar.first {
+                answer = CheckAnswer(verdict: best.verdict == .same ? .pursued : .possiblyPursued, since: best.since,
+                                     ownOffice: best.office == asker, reasons: best.reasons)
+            }
+        }
+        try await AuditChain.append(.init(actor: asker, action: "check", subject: key.all.first ?? text,
+                                          detailJSON: auditDetail(["name": text, "code": code ?? "", "verdict": answer.verdict.rawValue])),
+                                    on: connection, logger: logger)
+        return answer
+    }
+}

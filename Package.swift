@@ -42,6 +42,14 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .target(
+            name: "ConcordHub",
+            dependencies: [
+                "ConcordConfig", "ConcordDomain", "ConcordProtocol", "ConcordStore", "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "concord",
             dependencies: [
@@ -65,6 +73,10 @@ let package = Package(
         .testTarget(
             name: "ConcordProtocolTests",
             dependencies: ["ConcordProtocol"]
+        ),
+        .testTarget(
+            name: "ConcordHubTests",
+            dependencies: ["ConcordHub", "ConcordStore", "ConcordProtocol", "ZeroMQ"]
         ),
         .testTarget(
             name: "ZeroMQTests",

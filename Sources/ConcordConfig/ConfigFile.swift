@@ -23,6 +23,12 @@ public struct ConfigFile: Sendable, Equatable {
         public let key: String?
         public let message: String
 
+        public init(line: Int?, key: String?, message: String) {
+            self.line = line
+            self.key = key
+            self.message = message
+        }
+
         public var code: String { "CONFIG_INVALID" }
 
         public var description: String {

@@ -1,0 +1,48 @@
+import ConcordConfig
+import ConcordStore
+import ZeroMQ
+
+/// `concord hub run --config FILE`: where the hub listens, its key and its database.
+public struct HubConfiguration: Sendable {
+    public var bind: String
+    public var keys: CurveKeyPair
+    public var database: DatabaseConfiguration
+    /// Checks each tenant may make per minute.
+    public var checksPerMinute: Int
+    /// Unacknowledged messages are resent after this many seconds.
+    public var resendSeconds: Int
+
+    public init(bind: String, keys: CurveKeyPair, database: DatabaseConfiguration,
+                checksPerMinute: Int = 120, resendSeconds: Int = 10) {
+        self.bind = bind
+        self.keys = keys
+        self.database = database
+        self.checksPerMinute = checksPerMinute
+        self.resendSeconds = resendSeconds
+    }
+
+    public static let knownKeys: Set<String> = ["role", "bind", "secret_key", "database_url", "checks_per_minute",
+                                                "resend_seconds", "schemas", "log_level"]
+
+    public static func load(_ file: ConfigFile) throws -> HubConfiguration {
+        try file.checkKnown(knownKeys)
+        guard try file.string("role") == "hub" else {
+            throw ConfigFile.Error(line: nil, key: "role", message: "hub run 需要 role = \"hub\"")
+        }
+        let secret = try file.string("secret_key")
+        guard let keys = try? CurveKeyPair(secretKey: secret) else {
+            throw ConfigFile.Error(line: nil, key: "secret_key", message: "应为 40 位 Z85 私钥")
+        }
+        let database: DatabaseConfiguration
+        do {
+            database = try DatabaseConfiguration.parse(url: try file.string("database_url"))
+        } catch let error as StoreError {
+            throw ConfigFile.Error(line: nil, key: "database_url", message: error.message)
+        }
+        return HubConfiguration(
+            bind: try file.optionalString("bind") ?? "tcp://127.0.0.1:7700",
+            keys: keys, database: database,
+            checksPerMinute: try file.integer("checks_per_minute", default: 120, range: 1...100_000),
+            resendSeconds: try file.integer("resend_seconds", default: 10, range: 1...3600))
+    }
+}

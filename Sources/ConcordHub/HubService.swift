@@ -1,0 +1,331 @@
+import ConcordDomain
+import ConcordProtocol
+import ConcordStore
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import Synchronization
+import ZeroMQ
+
+/// The city hub: authenticates offices by key, applies their filings and stage changes exactly
+/// once, in order, and delivers the registry's decisions back through a durable outbox
+/// (schemas/PROTOCOL.md).
+public final class HubService: Service, Sendable {
+    let configuration: HubConfiguration
+    let database: Database
+    let logger: Logger
+    let registry: ClaimRegistry
+    let keys: KeyRegistry
+    let peers = Mutex<[String: PeerState]>([:])
+    let buckets = Mutex<[String: TokenBucket]>([:])
+    let onReady: @Sendable (String) -> Void
+
+    struct PeerState {
+        var routingID: [UInt8]
+        var lastHeard: ContinuousClock.Instant
+        /// Outbox messages up to here were sent on the current connection.
+        var sentThrough: Int64
+    }
+
+    /// `onReady` receives the endpoint actually bound (useful with `tcp://127.0.0.1:*`).
+    public init(configuration: HubConfiguration, database: Database, logger: Logger,
+                onReady: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.configuration = configuration
+        self.database = database
+        self.logger = logger
+        self.registry = ClaimRegistry(logger: logger)
+        self.keys = KeyRegistry(logger: logger)
+        self.onReady = onReady
+    }
+
+    public func run() async throws {
+        let context = try Context()
+        try await keys.reload(client: database.client)
+        let zap = try await ZAPHandler.start(context: context, authorizer: keys)
+        let bound = Mutex("")
+        let configuration = self.configuration
+        let loop: SocketLoop
+        do {
+            loop = try await SocketLoop.start(context: context, configuration: .init(name: "concord-hub", inboundCapacity: 4096)) { context in
+                let socket = try Socket(context: context, type: .router)
+                try socket.set(.maxMessageSize, Limits.maxSocketMessageBytes)
+                try socket.set(.sendHighWaterMark, 10_000)
+                try socket.set(.receiveHighWaterMark, 10_000)
+                try socket.makeCurveServer(secretKey: configuration.keys.secretKey, domain: "concord")
+                try socket.bind(configuration.bind)
+                bound.withLock { $0 = (try? socket.lastEndpoint) ?? configuration.bind }
+                return [socket]
+            }
+        } catch {
+            await zap.stop()
+            context.terminate()
+            throw error
+        }
+        let endpoint = bound.withLock { $0 }
+        logger.info("hub listening", metadata: ["endpoint": "\(endpoint)"])
+        onReady(endpoint)
+
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.maintain(loop) }
+            for await received in loop.inbound.cancelOnGracefulShutdown() {
+                await self.handle(received, loop: loop)
+            }
+            group.cancelAll()
+        }
+        await loop.shutdown()
+        await zap.stop()
+        context.terminate()
+    }
+
+    /// Every two seconds: reload keys (revocations), resend what waits too long for an ack.
+    func maintain(_ loop: SocketLoop) async {
+        var sinceResend = 0
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await Task.sleep(for: .seconds(2))
+            } catch {
+                return
+            }
+            do {
+                try await keys.reload(client: database.client)
+            } catch {
+                logger.warning("could not reload keys", metadata: ["error": "\(error)"])
+            }
+            sinceResend += 2
+            if sinceResend >= configuration.resendSeconds {
+                sinceResend = 0
+                let connected = peers.withLock { Array($0.keys) }
+                for peer in connected { await flush(peer, loop: loop, resendAll: true) }
+            }
+        }
+    }
+
+    func handle(_ received: SocketLoop.Received, loop: SocketLoop) async {
+        let frames = received.message.frames
+        guard frames.count >= 2, let tenant = received.message.userID else { return }
+        let routing = frames[0]
+        let now = ContinuousClock.now
+        peers.withLock { peers in
+            if var peer = peers[tenant] {
+                if peer.routingID != routing { peer.sentThrough = 0 }
+                peer.routingID = routing
+                peer.lastHeard = now
+                peers[tenant] = peer
+            } else {
+                peers[tenant] = PeerState(routingID: routing, lastHeard: now, sentThrough: 0)
+            }
+        }
+        let reply: @Sendable (Envelope) async -> Void = { envelope in
+            try? await loop.send(Message(frames: [routing] + envelope.frames()), on: received.socket)
+        }
+        let envelope: Envelope
+        switch Envelope.decode(Array(frames.dropFirst())) {
+        case .failure(let failure):
+            logger.notice("refused a message", metadata: ["tenant": "\(tenant)", "code": "\(failure.error.code.rawValue)"])
+            await reply(Envelope(re: failure.id, payload: .error(ErrorBody(failure.error))))
+            return
+        case .success(let decoded):
+            envelope = decoded
+        }
+        let kind = keys.kind(of: tenant)
+        func refuse(_ code: ProtocolError.Code, _ detail: String) async {
+            await reply(Envelope(re: envelope.id, payload: .error(ErrorBody(ProtocolError(code, detail)))))
+        }
+        switch envelope.payload {
+        case .hello(let hello):
+            do {
+                let applied = try await Inbox.appliedThrough(peer: tenant, client: database.client, logger: logger)
+                try await Outbox.acknowledge(peer: tenant, through: hello.receivedThrough, client: database.client, logger: logger)
+                peers.withLock { $0[tenant]?.sentThrough = hello.receivedThrough }
+                await reply(Envelope(re: envelope.id, payload: .welcome(Welcome(
+                    tenant: tenant, appliedThrough: applied, hubTime: Timestamp.format(Date())))))
+                await flush(tenant, loop: loop, resendAll: false)
+            } catch {
+                await refuse(.unavailable, "database: \(error)")
+            }
+        case .heartbeat:
+            await reply(Envelope(re: envelope.id, payload: .heartbeat))
+        case .ack(let ack):
+            do {
+                try await Outbox.acknowledge(peer: tenant, through: ack.through, client: database.client, logger: logger)
+            } catch {
+                logger.warning("could not record an ack", metadata: ["tenant": "\(tenant)", "error": "\(error)"])
+            }
+        case .error(let body):
+            logger.notice("peer reported an error", metadata: ["tenant": "\(tenant)", "code": "\(body.code)", "re": "\(envelope.re ?? "")"])
+        case .claimFile, .leadStage:
+            guard kind == .county else {
+                await refuse(.notAllowed, "only county offices file claims")
+                return
+            }
+            await apply(envelope, from: tenant, reply: reply, loop: loop)
+        case .check(let check):
+            guard kind == .county || kind == .coordinator else {
+                await refuse(.notAllowed, "only offices and coordinators may check")
+                return
+            }
+            guard takeToken(tenant) else {
+                await refuse(.rateLimited, "more than \(configuration.checksPerMinute) checks a minute")
+                return
+            }
+            do {
+                let answer = try await database.client.withTransaction(logger: logger) { connection in
+                    try await self.registry.check(name: check.name, code: check.creditCode, asker: tenant, on: connection)
+                }
+                let verdict: CheckResult.Verdict = switch answer.verdict {
+                case .free: .free
+                case .pursued: .pursued
+                case .possiblyPursued: .possiblyPursued
+                }
+                await reply(Envelope(re: envelope.id, payload: .checkResult(CheckResult(
+                    verdict: verdict, since: answer.since, ownOffice: answer.ownOffice, reasons: answer.reasons))))
+            } catch {
+                await refuse(.unavailable, "database: \(error)")
+            }
+        case .welcome, .claimStatus, .checkResult:
+            await refuse(.notAllowed, "\(envelope.payload.type.rawValue) is sent by the hub, not to it")
+        }
+    }
+
+    enum Applied: Sendable {
+        case applied(Int64, notify: Set<String>)
+        case repeated(Int64)
+        case gap(Int64)
+        case refused(Int64, ProtocolError)
+    }
+
+    /// Applies a state-changing message exactly once: the registry change, the notices it causes and
+    /// the sender's new high-water mark commit together; then the ack goes out.
+    func apply(_ envelope: Envelope, from tenant: String, reply: @Sendable (Envelope) async -> Void, loop: SocketLoop) async {
+        guard let seq = envelope.seq else { return }
+        let registry = self.registry
+        let logger = self.logger
+        let result: Applied
+        do {
+            result = try await database.client.withTransaction(logger: logger) { connection -> Applied in
+                let hwm = try await Inbox.lock(peer: tenant, on: connection, logger: logger)
+                if seq <= hwm { return .repeated(hwm) }
+                if seq > hwm + 1 { return .gap(hwm) }
+                var notices: [ClaimNotice] = []
+                switch envelope.payload {
+                case .claimFile(let file):
+                    let name = CompanyName(file.investorName)
+                    guard !EnterpriseKey(name: name, code: file.creditCode.map(CreditCode.parse)).all.isEmpty else {
+                        try await Inbox.advance(peer: tenant, to: seq, on: connection, logger: logger)
+                        return .refused(seq, ProtocolError(.invalidField, "investor_name: nothing in it identifies an enterprise"))
+                    }
+                    let filing = ClaimFiling(
+                        office: tenant, leadRef: file.leadRef, investorName: file.investorName, creditCode: file.creditCode,
+                        projectName: file.projectName, industry: file.industry, investmentWan: file.investmentWan,
+                        stage: LeadStage(rawValue: file.stage) ?? .lead,
+                        reportedAt: Timestamp.parse(file.reportedAt) ?? Date())
+                    let outcome = try await registry.file(filing, on: connection)
+                    if !outcome.repeated {
+                        notices = try await registry.notices(for: filing, outcome: outcome, on: connection)
+                    }
+                case .leadStage(let change):
+                    notices = try await registry.changeStage(
+                        office: tenant, leadRef: change.leadRef, to: LeadStage(rawValue: change.stage) ?? .lead, on: connection)
+                default:
+                    return .refused(seq, ProtocolError(.notAllowed, "not a node message"))
+                }
+                for notice in notices {
+                    try await Outbox.enqueue(peer: notice.office, on: connection, logger: logger) { outSeq in
+                        let out = Envelope(seq: outSeq, payload: .claimStatus(ClaimStatus(notice)))
+                        return (out.id, out.payload.type.rawValue, String(decoding: out.frames()[1], as: UTF8.self))
+                    }
+                }
+                try await Inbox.advance(peer: tenant, to: seq, on: connection, logger: logger)
+                return .applied(seq, notify: Set(notices.map(\.office)))
+            }
+        } catch {
+            logger.error("could not apply a message", metadata: ["tenant": "\(tenant)", "seq": "\(seq)", "error": "\(String(reflecting: error))"])
+            await reply(Envelope(re: envelope.id, payload: .error(ErrorBody(ProtocolError(.unavailable, "database error")))))
+            return
+        }
+        switch result {
+        case .applied(let through, let offices):
+            await reply(Envelope(payload: .ack(Ack(through: through))))
+            for office in offices.sorted() { await flush(office, loop: loop, resendAll: false) }
+        case .repeated(let through), .gap(let through):
+            await reply(Envelope(payload: .ack(Ack(through: through))))
+        case .refused(let through, let error):
+            await reply(Envelope(re: envelope.id, payload: .error(ErrorBody(error))))
+            await reply(Envelope(payload: .ack(Ack(through: through))))
+        }
+    }
+
+    /// Sends a peer's outbox: new messages since the last send, or (`resendAll`) every
+    /// unacknowledged one.
+    func flush(_ peer: String, loop: SocketLoop, resendAll: Bool) async {
+        guard let state = peers.withLock({ $0[peer] }) else { return }
+        do {
+            let after = resendAll ? 0 : state.sentThrough
+            let pending = try await Outbox.pending(peer: peer, after: after, limit: 256, client: database.client, logger: logger)
+            for message in pending {
+                try await loop.send(Message(frames: [state.routingID, Array(Wire.signature.utf8), Array(message.envelope.utf8)]),
+                                    on: loop.socketIDs[0])
+            }
+            if let last = pending.last?.seq {
+                peers.withLock { peers in
+                    if var current = peers[peer], current.routingID == state.routingID {
+                        current.sentThrough = max(current.sentThrough, last)
+                        peers[peer] = current
+                    }
+                }
+            }
+        } catch let error as ZMQError where error.kind == .hostUnreachable {
+            peers.withLock { $0[peer] = nil }
+        } catch {
+            logger.warning("could not send the outbox", metadata: ["peer": "\(peer)", "error": "\(error)"])
+        }
+    }
+
+    func takeToken(_ tenant: String) -> Bool {
+        let rate = Double(configuration.checksPerMinute)
+        return buckets.withLock { buckets in
+            var bucket = buckets[tenant] ?? TokenBucket(capacity: rate, perSecond: rate / 60)
+            let allowed = bucket.take(now: ContinuousClock.now)
+            buckets[tenant] = bucket
+            return allowed
+        }
+    }
+}
+
+/// A token bucket: `capacity` requests at once, refilled at `perSecond`.
+struct TokenBucket {
+    let capacity: Double
+    let perSecond: Double
+    var tokens: Double
+    var updated: ContinuousClock.Instant?
+
+    init(capacity: Double, perSecond: Double) {
+        self.capacity = capacity
+        self.perSecond = perSecond
+        self.tokens = capacity
+    }
+
+    mutating func take(now: ContinuousClock.Instant) -> Bool {
+        if let updated {
+            let elapsed = updated.duration(to: now)
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            tokens = min(capacity, tokens + seconds * perSecond)
+        }
+        updated = now
+        guard tokens >= 1 else { return false }
+        tokens -= 1
+        return true
+    }
+}
+
+extension ClaimStatus {
+    init(_ notice: ClaimNotice) {
+        self.init(leadRef: notice.leadRef, status: ClaimStatus.Status(rawValue: notice.status.rawValue) ?? .held,
+                  holderOffice: notice.holderOffice, holderSince: notice.holderSince, conflictID: notice.conflictID,
+                  contestedBy: notice.contestedBy,
+                  possibleDuplicates: notice.possibleDuplicates.isEmpty ? nil : notice.possibleDuplicates.map {
+                      ClaimStatus.Duplicate(office: $0.office, score: $0.score, reasons: $0.reasons)
+                  })
+    }
+}

@@ -1,0 +1,135 @@
+import ConcordDomain
+import ConcordProtocol
+import ConcordStore
+import Foundation
+import Testing
+import ZeroMQ
+@testable import ConcordHub
+
+@Suite("The hub over real CURVE sockets and a real database", .serialized)
+struct HubProtocolTests {
+    static func filing(_ lead: String, _ name: String, code: String? = nil) -> Payload {
+        .claimFile(ClaimFile(leadRef: lead, investorName: name, creditCode: code, stage: .lead, reportedAt: Date()))
+    }
+
+    @Test("hello gets a welcome naming the tenant of the key; a filing is applied once, in order")
+    func exactlyOnceInOrder() async throws {
+        try await HubHarness.run { hub in
+            let node = try await hub.connect("360402")
+            let hello = try await node.send(.hello(Hello(nodeVersion: "test", receivedThrough: 0)))
+            let welcome = try #require(await node.expect { $0.re == hello })
+            #expect(welcome.payload == .welcome(Welcome(tenant: "360402", appliedThrough: 0, hubTime: {
+                if case .welcome(let w) = welcome.payload { return w.hubTime } else { return "" } }())))
+
+            _ = try await node.send(Self.filing("L1", "九江恒通物流有限公司"), seq: 1)
+            #expect(await node.expect { $0.ackThrough == 1 } != nil)
+            let status = try #require(await node.expect { $0.claimStatus != nil })
+            #expect(status.claimStatus?.status == .held && status.claimStatus?.leadRef == "L1" && status.seq == 1)
+
+            // A repeat is acknowledged and ignored; a gap is answered with the high-water mark.
+            _ = try await node.send(Self.filing("L1", "九江恒通物流有限公司"), seq: 1)
+            #expect(await node.expect { $0.ackThrough == 1 } != nil)
+            _ = try await node.send(Self.filing("L3", "九江恒达物流有限公司"), seq: 3)
+            #expect(await node.expect { $0.ackThrough == 1 } != nil)
+            #expect(try await hub.count("SELECT count(*)::int FROM claims") == 1)
+            _ = try await node.send(Self.filing("L2", "九江恒达物流有限公司"), seq: 2)
+            _ = try await node.send(Self.filing("L3", "九江恒达物流有限公司"), seq: 3)
+            #expect(await node.expect { $0.ackThrough == 3 } != nil)
+            #expect(try await hub.count("SELECT count(*)::int FROM claims") == 3)
+            await node.close()
+        }
+    }
+
+    @Test("a duplicate pursuit: the second office is told who holds it, the holder is told who contests")
+    func conflictNotices() async throws {
+        try await HubHarness.run { hub in
+            let a = try await hub.connect("360402")
+            let b = try await hub.connect("360404")
+            _ = try await a.send(.hello(Hello(nodeVersion: "test", receivedThrough: 0)))
+            _ = try await b.send(.hello(Hello(nodeVersion: "test", receivedThrough: 0)))
+            _ = try await a.send(Self.filing("a-1", "观途（上海）新能源科技有限公司", code: "91110000600037341L"), seq: 1)
+            #expect(await a.expect { $0.claimStatus?.status == .held } != nil)
+            _ = try await b.send(Self.filing("b-9", "上海观途新能源科技集团有限公司"), seq: 1)
+            let contested = try #require(await b.expect { $0.claimStatus != nil }?.claimStatus)
+            #expect(contested.status == .contested && contested.holderOffice == "360402" && contested.conflictID != nil)
+            let told = try #require(await a.expect { $0.claimStatus?.contestedBy != nil }?.claimStatus)
+            #expect(told.leadRef == "a-1" && told.contestedBy == ["360404"])
+
+            // A check from a third office says the enterprise is pursued, without naming the office.
+            let c = try await hub.connect("360403")
+            let asked = try await c.send(.check(Check(name: "观途新能源科技有限公司", creditCode: "91110000600037341L")))
+            let answer = try #require(await c.expect { $0.re == asked })
+            guard case .checkResult(let result) = answer.payload else {
+                Issue.record("expected check.result, got \(answer.payload)")
+                return
+            }
+            #expect(result.verdict == .pursued && !result.ownOffice)
+            #expect(!String(decoding: answer.frames()[1], as: UTF8.self).contains("360402"))
+            for client in [a, b, c] { await client.close() }
+        }
+    }
+
+    @Test("malformed, oversized and unknown messages get coded errors and the link keeps working")
+    func hostileInput() async throws {
+        try await HubHarness.run { hub in
+            let node = try await hub.connect("360402")
+            try await node.sendRaw([Array("CONCORD/9".utf8), Array("{}".utf8)])
+            #expect(await node.expect { $0.errorCode == "UNSUPPORTED_VERSION" } != nil)
+            try await node.sendRaw([Array(Wire.signature.utf8), Array("{not json".utf8)])
+            #expect(await node.expect { $0.errorCode == "MALFORMED_ENVELOPE" } != nil)
+            try await node.sendRaw([Array(Wire.signature.utf8), Array(#"{"type":"teleport","id":"t-1","body":{}}"#.utf8)])
+            #expect(await node.expect { $0.errorCode == "UNKNOWN_TYPE" && $0.re == "t-1" } != nil)
+            try await node.sendRaw([Array(Wire.signature.utf8), [UInt8](repeating: 0x20, count: Limits.maxEnvelopeBytes + 1)])
+            #expect(await node.expect { $0.errorCode == "MESSAGE_TOO_LARGE" } != nil)
+            try await node.sendRaw([Array(Wire.signature.utf8), Array(#"{"type":"claim.file","id":"x","seq":1,"body":{"lead_ref":"L"}}"#.utf8)])
+            #expect(await node.expect { $0.errorCode == "BAD_BODY" && $0.re == "x" } != nil)
+            _ = try await node.send(.welcome(Welcome(tenant: "360403", appliedThrough: 0, hubTime: "2026-11-30T00:00:00Z")))
+            #expect(await node.expect { $0.errorCode == "NOT_ALLOWED" } != nil)
+            // Nothing was applied, and the same connection still works.
+            #expect(try await hub.count("SELECT count(*)::int FROM claims") == 0)
+            let ping = try await node.send(.heartbeat)
+            #expect(await node.expect { $0.re == ping && $0.payload == .heartbeat } != nil)
+            await node.close()
+        }
+    }
+
+    @Test("unregistered and revoked keys get nothing through; a department cannot file claims")
+    func identityFromKeysOnly() async throws {
+        try await HubHarness.run { hub in
+            let stranger = try await hub.connect(as: try CurveKeyPair.generate())
+            _ = try await stranger.send(.hello(Hello(nodeVersion: "test", receivedThrough: 0)))
+            _ = try await stranger.send(Self.filing("s", "九江恒通物流有限公司"), seq: 1)
+            #expect(await stranger.expect(within: 1.5) { _ in true } == nil)
+            await stranger.close()
+
+            let department = try await hub.connect("fgw")
+            _ = try await department.send(Self.filing("d", "九江恒通物流有限公司"), seq: 1)
+            #expect(await department.expect { $0.errorCode == "NOT_ALLOWED" } != nil)
+            await department.close()
+
+            #expect(try await TenantStore.revoke(id: "360403", client: hub.db.client, logger: TestDatabase.logger))
+            try await Task.sleep(for: .seconds(3))  // the hub reloads keys every 2 s
+            let revoked = try await hub.connect("360403")
+            _ = try await revoked.send(.hello(Hello(nodeVersion: "test", receivedThrough: 0)))
+            #expect(await revoked.expect(within: 1.5) { _ in true } == nil)
+            await revoked.close()
+            #expect(try await hub.count("SELECT count(*)::int FROM claims") == 0)
+        }
+    }
+
+    @Test("unacknowledged notices are resent, and hello resumes after what the node has")
+    func resendUntilAcknowledged() async throws {
+        try await HubHarness.run { hub in
+            let node = try await hub.connect("360402")
+            _ = try await node.send(.hello(Hello(nodeVersion: "test", receivedThrough: 0)))
+            _ = try await node.send(Self.filing("L1", "九江恒通物流有限公司"), seq: 1)
+            #expect(await node.expect { $0.claimStatus != nil } != nil)
+            // Not acknowledged: the hub sends it again (resend_seconds = 2 in the harness).
+            #expect(await node.expect(within: 6) { $0.claimStatus != nil && $0.seq == 1 } != nil)
+            _ = try await node.send(.ack(Ack(through: 1)))
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await hub.count("SELECT count(*)::int FROM outbox WHERE acked_at IS NULL") == 0)
+            await node.close()
+        }
+    }
+}

@@ -53,7 +53,10 @@ let package = Package(
         .executableTarget(
             name: "concord",
             dependencies: [
+                "ConcordConfig",
                 "ConcordDomain",
+                "ConcordHub",
+                "ConcordProtocol",
                 "ZeroMQ",
                 "ConcordStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

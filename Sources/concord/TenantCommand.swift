@@ -1,0 +1,119 @@
+import ArgumentParser
+import ConcordConfig
+import ConcordHub
+import ConcordStore
+import Foundation
+import ZeroMQ
+
+struct TenantCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tenant",
+        abstract: "租户（区县、部门、协调人员）与其公钥 (tenants and their keys, at the hub).",
+        subcommands: [Add.self, List.self, Revoke.self]
+    )
+
+    struct HubConfigOption: ParsableArguments {
+        @Option(help: "协同中心配置文件 (the hub's config file).") var config: String
+
+        func load() throws -> HubConfiguration {
+            let file = try ConfigLoading.load(config)
+            return try ConfigLoading.checked { try HubConfiguration.load(file) }
+        }
+    }
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "登记租户：生成密钥对、登记公钥、写出其配置文件 (register a tenant and write its config).",
+            discussion: """
+                为区县节点写出节点配置（含其私钥，权限 600）：请安全地交给该区县，只交一次。
+
+                例: concord tenant add --config hub.toml --kind county --code 360402 --name 濂溪区 \\
+                      --hub-endpoint tcp://10.0.0.5:7700 --out 360402.toml \\
+                      --node-database-url postgres://concord@127.0.0.1:5432/concord_node
+                """
+        )
+        @OptionGroup var hub: HubConfigOption
+        @Option(help: "类别 county | department | coordinator.") var kind: String
+        @Option(help: "代码：区县用 GB/T 2260 代码，如 360402 (tenant code).") var code: String
+        @Option(help: "名称 (name), e.g. 濂溪区.") var name: String
+        @Option(help: "节点连接协同中心的地址 (hub endpoint as the tenant reaches it).") var hubEndpoint: String
+        @Option(help: "写出的租户配置文件 (config file to write).") var out: String
+        @Option(help: "该节点自己的数据库 (the node's own database URL).")
+        var nodeDatabaseURL: String = "postgres://concord@127.0.0.1:5432/concord_node"
+
+        func run() async throws {
+            try await reportingErrors {
+                guard let kind = Tenant.Kind(rawValue: kind), kind != .hub else {
+                    throw CLIError("BAD_ARGUMENT", "--kind 应为 county、department 或 coordinator")
+                }
+                let hubConfiguration = try hub.load()
+                let keys = try CurveKeyPair.generate()
+                let logger = CLILogging.logger("concord.tenant")
+                let role = kind == .county ? "node" : (kind == .department ? "subscriber" : "coordinator")
+                let text = ConfigFile.render([
+                    ("role", .string(role)), ("tenant", .string(code)), ("name", .string(name)),
+                    ("hub_endpoint", .string(hubEndpoint)), ("hub_public_key", .string(hubConfiguration.keys.publicKey)),
+                    ("database_url", .string(nodeDatabaseURL)), ("secret_key", .string(keys.secretKey)),
+                ], header: ["Concord \(role) configuration for \(name) (\(code)). Holds a secret key: keep it mode 600.",
+                            "Public key registered at the hub: \(keys.publicKey)"])
+                // Write the file first: if registration fails, no key is registered without its owner.
+                try ConfigLoading.writeSecret(text, to: out)
+                do {
+                    try await Database.withDatabase(hubConfiguration.database, logger: logger) { db in
+                        try await TenantStore.add(id: code, kind: kind, name: name, publicKey: keys.publicKey,
+                                                  client: db.client, logger: logger)
+                    }
+                } catch {
+                    try? FileManager.default.removeItem(atPath: out)
+                    throw error
+                }
+                print("已登记租户 \(code) \(name)（\(kind.rawValue)），配置已写入 \(out)（权限 600，含私钥，请安全交付）")
+                print("公钥 (public key)：\(keys.publicKey)")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "列出租户 (list tenants).",
+            discussion: "例: concord tenant list --config hub.toml"
+        )
+        @OptionGroup var hub: HubConfigOption
+
+        func run() async throws {
+            try await reportingErrors {
+                let configuration = try hub.load()
+                let logger = CLILogging.logger("concord.tenant")
+                let tenants = try await Database.withDatabase(configuration.database, logger: logger) { db in
+                    try await TenantStore.list(client: db.client, logger: logger)
+                }
+                print("代码\t类别\t名称\t状态\t公钥")
+                for tenant in tenants {
+                    let state = tenant.isActive ? "有效" : "已吊销"
+                    print("\(tenant.id)\t\(tenant.kind.rawValue)\t\(tenant.name)\t\(state)\t\(tenant.publicKey ?? "-")")
+                }
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "吊销租户的公钥：下次连接即被拒绝 (revoke a tenant's key).",
+            discussion: "例: concord tenant revoke --config hub.toml 360402"
+        )
+        @OptionGroup var hub: HubConfigOption
+        @Argument(help: "租户代码 (tenant code).") var code: String
+
+        func run() async throws {
+            try await reportingErrors {
+                let configuration = try hub.load()
+                let logger = CLILogging.logger("concord.tenant")
+                let revoked = try await Database.withDatabase(configuration.database, logger: logger) { db in
+                    try await TenantStore.revoke(id: code, client: db.client, logger: logger)
+                }
+                guard revoked else { throw CLIError("NOT_FOUND", "没有有效的租户 \(code)（不存在或已吊销）") }
+                print("已吊销租户 \(code)：运行中的协同中心在 2 秒内生效，该公钥的新连接将被拒绝")
+            }
+        }
+    }
+}

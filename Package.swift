@@ -50,12 +50,21 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .target(
+            name: "ConcordNode",
+            dependencies: [
+                "ConcordConfig", "ConcordDomain", "ConcordProtocol", "ConcordStore", "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "concord",
             dependencies: [
                 "ConcordConfig",
                 "ConcordDomain",
                 "ConcordHub",
+                "ConcordNode",
                 "ConcordProtocol",
                 "ZeroMQ",
                 "ConcordStore",

@@ -1,0 +1,208 @@
+import ConcordDomain
+import ConcordProtocol
+import ConcordStore
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import Synchronization
+import ZeroMQ
+
+/// `concord node run`: keeps the office's outbox flowing to the hub and applies the hub's
+/// decisions to the office's leads, exactly once, in order (schemas/PROTOCOL.md, sections 4 and 6).
+/// Officers' commands write leads and outbox rows to the database; this service only moves them.
+public final class NodeService: Service, Sendable {
+    let configuration: NodeConfiguration
+    let database: Database
+    let logger: Logger
+    let state = Mutex(LinkRuntime())
+
+    struct LinkRuntime {
+        var up = false
+        var lastHeard: ContinuousClock.Instant?
+        var lastSent: ContinuousClock.Instant?
+        var lastHello: ContinuousClock.Instant?
+        var lastResend: ContinuousClock.Instant?
+        var sentThrough: Int64 = 0
+        var pendingHello: String?
+    }
+
+    public init(configuration: NodeConfiguration, database: Database, logger: Logger) {
+        self.configuration = configuration
+        self.database = database
+        self.logger = logger
+    }
+
+    public var isLinkUp: Bool { state.withLock { $0.up } }
+
+    public func run() async throws {
+        let context = try Context()
+        let configuration = self.configuration
+        let loop = try await SocketLoop.start(context: context, configuration: .init(name: "concord-node")) { context in
+            let socket = try Socket(context: context, type: .dealer)
+            try socket.set(.maxMessageSize, Limits.maxSocketMessageBytes)
+            try socket.set(.reconnectInterval, 500)
+            try socket.set(.reconnectIntervalMax, 5_000)
+            try socket.set(.sendHighWaterMark, 10_000)
+            try socket.makeCurveClient(keyPair: configuration.keys, serverPublicKey: configuration.hubPublicKey)
+            try socket.connect(configuration.hubEndpoint)
+            return [socket]
+        }
+        try await recordLink(up: false)
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.tick(loop) }
+            for await received in loop.inbound.cancelOnGracefulShutdown() {
+                await self.handle(received, loop: loop)
+            }
+            group.cancelAll()
+        }
+        await loop.shutdown()
+        context.terminate()
+        try? await recordLink(up: false)
+    }
+
+    /// Every 200 ms: greet when down, heartbeat when idle, notice silence, send new outbox rows,
+    /// resend what waits too long.
+    func tick(_ loop: SocketLoop) async {
+        let heartbeat = Duration.seconds(configuration.heartbeatSeconds)
+        let silence = heartbeat * 3
+        let resend = Duration.seconds(configuration.resendSeconds)
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: .milliseconds(200)) } catch { return }
+            let now = ContinuousClock.now
+            let snapshot = state.withLock { $0 }
+            if snapshot.up, let heard = snapshot.lastHeard, now - heard > silence {
+                logger.warning("hub link down: nothing heard", metadata: ["seconds": "\(silence)"])
+                state.withLock { $0.up = false; $0.lastHello = nil }
+                try? await recordLink(up: false)
+                continue
+            }
+            if !snapshot.up {
+                if snapshot.lastHello.map({ now - $0 >= heartbeat }) ?? true { await sendHello(loop) }
+                continue
+            }
+            if snapshot.lastSent.map({ now - $0 >= heartbeat }) ?? true {
+                await send(Envelope(payload: .heartbeat), loop: loop)
+            }
+            let resendAll = snapshot.lastResend.map { now - $0 >= resend } ?? true
+            await flush(loop, resendAll: resendAll)
+        }
+    }
+
+    func sendHello(_ loop: SocketLoop) async {
+        do {
+            let received = try await Inbox.appliedThrough(peer: LeadBook.hubPeer, client: database.client, logger: logger)
+            let hello = Envelope(payload: .hello(Hello(nodeVersion: "concord/0.1", receivedThrough: received)))
+            state.withLock { $0.lastHello = .now; $0.pendingHello = hello.id }
+            await send(hello, loop: loop)
+        } catch {
+            logger.warning("could not read the inbox", metadata: ["error": "\(error)"])
+        }
+    }
+
+    func send(_ envelope: Envelope, loop: SocketLoop) async {
+        do {
+            try loop.post(Message(frames: envelope.frames()), on: loop.socketIDs[0])
+            state.withLock { $0.lastSent = .now }
+        } catch {
+            logger.debug("send failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Sends outbox rows not yet sent on this connection, or every unacknowledged one.
+    func flush(_ loop: SocketLoop, resendAll: Bool) async {
+        let after = resendAll ? 0 : state.withLock { $0.sentThrough }
+        do {
+            let pending = try await Outbox.pending(peer: LeadBook.hubPeer, after: after, limit: 256,
+                                                   client: database.client, logger: logger)
+            for message in pending {
+                try loop.post(Message(frames: [Array(Wire.signature.utf8), Array(message.envelope.utf8)]), on: loop.socketIDs[0])
+            }
+            state.withLock { s in
+                if let last = pending.last?.seq { s.sentThrough = max(s.sentThrough, last); s.lastSent = .now }
+                if resendAll { s.lastResend = .now }
+            }
+        } catch {
+            logger.warning("could not send the outbox", metadata: ["error": "\(error)"])
+        }
+    }
+
+    func handle(_ received: SocketLoop.Received, loop: SocketLoop) async {
+        state.withLock { $0.lastHeard = .now }
+        let envelope: Envelope
+        switch Envelope.decode(received.message.frames) {
+        case .failure(let failure):
+            logger.warning("refused a message from the hub", metadata: ["code": "\(failure.error.code.rawValue)"])
+            await send(Envelope(re: failure.id, payload: .error(ErrorBody(failure.error))), loop: loop)
+            return
+        case .success(let decoded):
+            envelope = decoded
+        }
+        switch envelope.payload {
+        case .welcome(let welcome):
+            guard welcome.tenant == configuration.tenant else {
+                logger.error("the hub knows this key as another tenant", metadata: ["tenant": "\(welcome.tenant)"])
+                return
+            }
+            do {
+                try await Outbox.acknowledge(peer: LeadBook.hubPeer, through: welcome.appliedThrough, client: database.client, logger: logger)
+                state.withLock { s in
+                    s.up = true
+                    s.sentThrough = welcome.appliedThrough
+                    s.pendingHello = nil
+                    s.lastResend = .now
+                }
+                try await recordLink(up: true)
+                logger.info("hub link up", metadata: ["applied_through": "\(welcome.appliedThrough)"])
+                await flush(loop, resendAll: false)
+            } catch {
+                logger.warning("could not record the welcome", metadata: ["error": "\(error)"])
+            }
+        case .ack(let ack):
+            _ = try? await Outbox.acknowledge(peer: LeadBook.hubPeer, through: ack.through, client: database.client, logger: logger)
+        case .heartbeat:
+            break
+        case .claimStatus(let status):
+            await apply(status, seq: envelope.seq ?? 0, loop: loop)
+        case .error(let body):
+            logger.warning("the hub refused a message", metadata: ["code": "\(body.code)", "detail": "\(body.detail)", "re": "\(envelope.re ?? "")"])
+        default:
+            await send(Envelope(re: envelope.id, payload: .error(ErrorBody(ProtocolError(.notAllowed, "not sent to a node")))), loop: loop)
+        }
+    }
+
+    /// Applies the hub's decision to the lead and advances the inbox in one transaction.
+    func apply(_ status: ClaimStatus, seq: Int64, loop: SocketLoop) async {
+        let logger = self.logger
+        let detail = String(decoding: Envelope(seq: seq, payload: .claimStatus(status)).frames()[1], as: UTF8.self)
+        do {
+            let through = try await database.client.withTransaction(logger: logger) { connection -> Int64 in
+                let hwm = try await Inbox.lock(peer: LeadBook.hubPeer, on: connection, logger: logger)
+                guard seq == hwm + 1 else { return hwm }
+                if let id = UUID(uuidString: status.leadRef) {
+                    try await connection.query("""
+                        UPDATE leads SET claim_status = \(status.status.rawValue),
+                            claim_detail = (\(detail)::jsonb) -> 'body', claim_updated_at = now()
+                        WHERE id = \(id)
+                        """, logger: logger)
+                }
+                try await Inbox.advance(peer: LeadBook.hubPeer, to: seq, on: connection, logger: logger)
+                return seq
+            }
+            await send(Envelope(payload: .ack(Ack(through: through))), loop: loop)
+        } catch {
+            logger.warning("could not apply a claim status", metadata: ["seq": "\(seq)", "error": "\(error)"])
+        }
+    }
+
+    func recordLink(up: Bool) async throws {
+        let state = up ? "up" : "down"
+        try await database.client.query("""
+            INSERT INTO node_link (singleton, state, since, last_heard) VALUES (true, \(state), now(), CASE WHEN \(up) THEN now() END)
+            ON CONFLICT (singleton) DO UPDATE SET
+                since = CASE WHEN node_link.state = EXCLUDED.state THEN node_link.since ELSE now() END,
+                state = EXCLUDED.state,
+                last_heard = coalesce(EXCLUDED.last_heard, node_link.last_heard)
+            """, logger: logger)
+    }
+}

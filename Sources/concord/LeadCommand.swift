@@ -1,0 +1,213 @@
+import ArgumentParser
+import ConcordDomain
+import ConcordNode
+import ConcordProtocol
+import ConcordStore
+import Foundation
+
+struct LeadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lead",
+        abstract: "本区县的招商线索：报备、列表、查看、变更阶段 (the office's leads).",
+        subcommands: [Add.self, List.self, Show.self, Stage.self]
+    )
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "报备线索，或用 --csv 批量导入 (file a lead, or a CSV batch).",
+            discussion: """
+                线索先存入本区县数据库并进入待上报队列，由 concord node run 送到协同中心；协同中心断开时照常报备。
+                --csv 文件第一行为列名（investor_name 必填；其余可选：credit_code project_name industry
+                industry_chain investment_wan fixed_asset_wan land_mu energy_tce environment_note
+                expected_output_wan expected_tax_wan referrer officer first_contact stage notes），逐行报告；
+                任何一行有误则全部不导入。
+
+                例: concord lead add --config 360402.toml --investor '观途（上海）新能源科技有限公司' \\
+                      --code 91110000600037341L --project 储能电池项目 --industry 新能源 --investment 300000
+                    concord lead add --config 360402.toml --csv leads.csv
+                """
+        )
+        @OptionGroup var node: NodeConfigOption
+        @Option(help: "投资方名称 (investor).") var investor: String?
+        @Option(help: "统一社会信用代码 (credit code).") var code: String?
+        @Option(help: "项目名称 (project).") var project: String?
+        @Option(help: "行业 (industry).") var industry: String?
+        @Option(help: "产业链 (industry chain).") var chain: String?
+        @Option(help: "总投资，万元 (total investment).") var investment: Double?
+        @Option(help: "固定资产投资，万元.") var fixedAsset: Double?
+        @Option(help: "用地，亩 (land, mu).") var landMu: Double?
+        @Option(help: "能耗，吨标煤 (energy).") var energy: Double?
+        @Option(help: "环境容量说明 (environmental capacity).") var environment: String?
+        @Option(help: "预计年产值，万元.") var output: Double?
+        @Option(help: "预计年税收，万元.") var tax: Double?
+        @Option(help: "引荐人 (referrer).") var referrer: String?
+        @Option(help: "经办人 (officer).") var officer: String?
+        @Option(help: "首次接触日期 YYYY-MM-DD.") var firstContact: String?
+        @Option(help: "阶段 (stage): 线索 洽谈 签约 注册 建设.") var stage: String = "线索"
+        @Option(help: "备注 (notes).") var notes: String?
+        @Option(help: "批量导入的 CSV 文件 (UTF-8).") var csv: String?
+
+        func run() async throws {
+            try await reportingErrors {
+                let leads: [NewLead]
+                if let csv {
+                    guard investor == nil else { throw CLIError("BAD_ARGUMENT", "--csv 与 --investor 不能同时使用") }
+                    leads = try CSVImport.read(csv)
+                } else {
+                    guard let investor else { throw CLIError("BAD_ARGUMENT", "需要 --investor，或用 --csv 批量导入") }
+                    guard let parsedStage = LeadStage(text: stage) else { throw CLIError("BAD_ARGUMENT", "未知的阶段：\(stage)") }
+                    var lead = NewLead(investorName: investor, stage: parsedStage)
+                    (lead.creditCode, lead.projectName, lead.industry, lead.industryChain) = (code, project, industry, chain)
+                    (lead.investmentWan, lead.fixedAssetWan, lead.landMu, lead.energyTce) = (investment, fixedAsset, landMu, energy)
+                    (lead.environmentNote, lead.expectedOutputWan, lead.expectedTaxWan) = (environment, output, tax)
+                    (lead.referrer, lead.officer, lead.firstContact, lead.notes) = (referrer, officer, firstContact, notes)
+                    let problems = lead.problems()
+                    guard problems.isEmpty else { throw CLIError("LEAD_INVALID", problems.joined(separator: "；")) }
+                    leads = [lead]
+                }
+                let ids = try await node.withLeadBook { book, _ in try await book.add(leads) }
+                for (lead, id) in zip(leads, ids) {
+                    var line = "已报备 \(id.uuidString.lowercased().prefix(8))  \(lead.investorName)"
+                    if let code = lead.creditCode, let problem = CreditCode.parse(code).problem {
+                        line += "\n    提醒：信用代码 \(problem.code) \(problem.explanation)"
+                    }
+                    print(line)
+                }
+                print("共 \(ids.count) 条，已进入待上报队列；由 concord node run 送往协同中心")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "列出本区县的线索及协同中心的裁定 (list leads and their claim status).",
+            discussion: "例: concord lead list --config 360402.toml"
+        )
+        @OptionGroup var node: NodeConfigOption
+
+        func run() async throws {
+            try await reportingErrors {
+                let (leads, link, waiting) = try await node.withLeadBook { book, _ in
+                    (try await book.list(), try await book.link(), try await book.waiting())
+                }
+                print(LeadText.linkLine(link, waiting: waiting))
+                print("编号\t\t阶段\t协同状态\t投资方")
+                for lead in leads {
+                    print("\(lead.id.uuidString.lowercased().prefix(8))\t\(lead.stage.chineseName)\t\(LeadText.claim(lead))\t\(lead.investorName)")
+                }
+                print("共 \(leads.count) 条")
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "查看一条线索：报备信息、阶段历史、协同中心的裁定 (show a lead).",
+            discussion: "例: concord lead show --config 360402.toml 7d2c1e9e"
+        )
+        @OptionGroup var node: NodeConfigOption
+        @Argument(help: "线索编号或前缀 (lead id or prefix).") var id: String
+
+        func run() async throws {
+            try await reportingErrors {
+                let id = self.id
+                let lead = try await node.withLeadBook { book, _ in try await book.find(id) }
+                print(LeadText.detail(lead))
+            }
+        }
+    }
+
+    struct Stage: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "变更线索阶段并上报 (move a lead to another stage).",
+            discussion: """
+                阶段只能逐级前进（线索→洽谈→签约→注册→建设→投产），或在投产前终止。
+
+                例: concord lead stage --config 360402.toml 7d2c1e9e 洽谈
+                """
+        )
+        @OptionGroup var node: NodeConfigOption
+        @Argument(help: "线索编号或前缀 (lead id or prefix).") var id: String
+        @Argument(help: "新阶段 (stage): 洽谈 签约 注册 建设 投产 终止.") var stage: String
+
+        func run() async throws {
+            try await reportingErrors {
+                guard let target = LeadStage(text: stage) else { throw CLIError("BAD_ARGUMENT", "未知的阶段：\(stage)") }
+                let id = self.id
+                let (lead, previous) = try await node.withLeadBook { book, _ in try await book.changeStage(id, to: target) }
+                print("线索 \(lead.id.uuidString.lowercased().prefix(8)) 阶段：\(previous.chineseName) → \(lead.stage.chineseName)，已进入待上报队列")
+            }
+        }
+    }
+}
+
+enum LeadText {
+    static let dateFormat: DateFormatter = {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        formatter.timeZone = TimeZone(identifier: "Asia/Shanghai")
+        return formatter
+    }()
+
+    static func linkLine(_ link: LinkState?, waiting: (count: Int, oldestSeconds: Double)) -> String {
+        let queue = waiting.count == 0 ? "无待上报" : "待上报 \(waiting.count) 条（最早 \(Int(waiting.oldestSeconds)) 秒前）"
+        guard let link else { return "协同中心连接：节点尚未运行（concord node run）；\(queue)" }
+        if link.up { return "协同中心连接：正常（自 \(dateFormat.string(from: link.since))）；\(queue)" }
+        return "协同中心连接：离线（自 \(dateFormat.string(from: link.since))）——已保存，恢复连接后自动上报；\(queue)"
+    }
+
+    struct Detail: Decodable {
+        let holder_office: String?
+        let holder_since: String?
+        let conflict_id: Int64?
+        let contested_by: [String]?
+        let possible_duplicates: [ClaimStatus.Duplicate]?
+    }
+
+    static func parsedDetail(_ lead: LeadRecord) -> Detail? {
+        lead.claimDetail.flatMap { try? JSONDecoder().decode(Detail.self, from: Data($0.utf8)) }
+    }
+
+    static func since(_ text: String?) -> String {
+        text.flatMap(Timestamp.parse).map { dateFormat.string(from: $0) } ?? "?"
+    }
+
+    static func claim(_ lead: LeadRecord) -> String {
+        let detail = parsedDetail(lead)
+        var text: String
+        switch lead.claimStatus {
+        case nil: text = "待协同中心确认"
+        case "held":
+            text = "已占有"
+            if let others = detail?.contested_by, !others.isEmpty { text += "（\(others.joined(separator: "、")) 也在跟进，撞单待裁决）" }
+        case "held_by_own_office": text = "本区县另一线索已占有"
+        case "contested": text = "撞单：\(detail?.holder_office ?? "?") 自 \(since(detail?.holder_since)) 起跟进，待市级裁决"
+        case "settled": text = "已投产，归属确定"
+        case "released": text = "已终止，已释放"
+        case let other?: text = other
+        }
+        if let duplicates = detail?.possible_duplicates, !duplicates.isEmpty {
+            text += "；疑似重复：" + duplicates.map { "\($0.office)（\(String(format: "%.2f", $0.score))）" }.joined(separator: "、")
+        }
+        return text
+    }
+
+    static func detail(_ lead: LeadRecord) -> String {
+        var lines = [
+            "编号：\(lead.id.uuidString.lowercased())",
+            "投资方：\(lead.investorName)",
+            "信用代码：\(lead.creditCode ?? "未填")\(lead.creditCodeIssue.map { "（\($0)，按名称匹配）" } ?? "")",
+            "项目：\(lead.projectName ?? "-")    行业：\(lead.industry ?? "-")    总投资：\(lead.investmentWan.map { String(format: "%.2f 万元", $0) } ?? "-")",
+            "经办人：\(lead.officer ?? "-")    报备时间：\(dateFormat.string(from: lead.filedAt))",
+            "阶段：\(lead.stage.chineseName)",
+            "阶段历史：" + lead.history.map { "\($0.stage.chineseName) \(dateFormat.string(from: $0.at))" }.joined(separator: " → "),
+            "协同状态：\(claim(lead))",
+        ]
+        if let duplicates = parsedDetail(lead)?.possible_duplicates {
+            for duplicate in duplicates {
+                lines.append("  疑似重复 \(duplicate.office)：" + duplicate.reasons.joined(separator: "；"))
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

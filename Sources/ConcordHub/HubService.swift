@@ -78,23 +78,30 @@ public final class HubService: Service, Sendable {
         context.terminate()
     }
 
-    /// Every two seconds: reload keys (revocations), resend what waits too long for an ack.
+    /// Reloads keys every two seconds (revocations, new tenants) or at once after a refusal, and
+    /// resends what waits too long for an ack.
     func maintain(_ loop: SocketLoop) async {
-        var sinceResend = 0
+        var sinceReload = Duration.zero
+        var sinceResend = Duration.zero
+        let step = Duration.milliseconds(200)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                try await Task.sleep(for: .seconds(2))
+                try await Task.sleep(for: step)
             } catch {
                 return
             }
-            do {
-                try await keys.reload(client: database.client)
-            } catch {
-                logger.warning("could not reload keys", metadata: ["error": "\(error)"])
+            sinceReload += step
+            sinceResend += step
+            if sinceReload >= .seconds(2) || keys.isStale {
+                sinceReload = .zero
+                do {
+                    try await keys.reload(client: database.client)
+                } catch {
+                    logger.warning("could not reload keys", metadata: ["error": "\(error)"])
+                }
             }
-            sinceResend += 2
-            if sinceResend >= configuration.resendSeconds {
-                sinceResend = 0
+            if sinceResend >= .seconds(configuration.resendSeconds) {
+                sinceResend = .zero
                 let connected = peers.withLock { Array($0.keys) }
                 for peer in connected { await flush(peer, loop: loop, resendAll: true) }
             }

@@ -10,6 +10,11 @@ final class KeyRegistry: ZAPAuthorizer, Sendable {
     private let keys = Mutex<[String: (id: String, kind: Tenant.Kind)]>([:])
     private let kinds = Mutex<[String: Tenant.Kind]>([:])
     private let logger: Logger
+    /// Set when a key was refused: the hub reloads at once, so a tenant added a moment ago gets in
+    /// on its client's next attempt rather than after the periodic reload.
+    private let stale = Atomic<Bool>(false)
+
+    var isStale: Bool { stale.load(ordering: .acquiring) }
 
     init(logger: Logger) {
         self.logger = logger
@@ -17,6 +22,7 @@ final class KeyRegistry: ZAPAuthorizer, Sendable {
 
     func reload(client: PostgresClient) async throws {
         let active = try await TenantStore.activeKeys(client: client, logger: logger)
+        stale.store(false, ordering: .releasing)
         keys.withLock { $0 = active }
         kinds.withLock { kinds in
             kinds = [:]
@@ -31,6 +37,7 @@ final class KeyRegistry: ZAPAuthorizer, Sendable {
     func authorize(_ request: ZAPRequest) -> ZAPDecision {
         guard request.mechanism == "CURVE", let key = request.publicKey,
               let tenant = keys.withLock({ $0[key] }) else {
+            stale.store(true, ordering: .releasing)
             logger.warning("refused a connection", metadata: ["address": "\(request.address)", "mechanism": "\(request.mechanism)"])
             return .deny(reason: "unknown or revoked key")
         }

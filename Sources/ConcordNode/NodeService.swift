@@ -15,9 +15,10 @@ public final class NodeService: Service, Sendable {
     let configuration: NodeConfiguration
     let database: Database
     let logger: Logger
-    let state = Mutex(LinkRuntime())
+    let state = Mutex(LinkRuntime(connectedAt: .now))
 
     struct LinkRuntime {
+        var connectedAt: ContinuousClock.Instant
         var up = false
         var lastHeard: ContinuousClock.Instant?
         var lastSent: ContinuousClock.Instant?
@@ -35,10 +36,38 @@ public final class NodeService: Service, Sendable {
 
     public var isLinkUp: Bool { state.withLock { $0.up } }
 
+    /// One connection at a time (the zguide's Lazy Pirate): when the hub stays silent (no welcome
+    /// while greeting, or nothing heard while up) the socket is closed and a fresh one connects, so
+    /// a refused handshake or a half-open TCP connection never leaves the node stuck.
     public func run() async throws {
         let context = try Context()
+        defer { context.terminate() }
+        try await recordLink(up: false)
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let loop = try await connect(context)
+            state.withLock { $0 = LinkRuntime(connectedAt: .now) }
+            await withDiscardingTaskGroup { group in
+                group.addTask {
+                    await self.tick(loop)
+                    await loop.shutdown()
+                }
+                for await received in loop.inbound.cancelOnGracefulShutdown() {
+                    await self.handle(received, loop: loop)
+                }
+                group.cancelAll()
+            }
+            await loop.shutdown()
+            if state.withLock({ $0.up }) {
+                state.withLock { $0.up = false }
+                try? await recordLink(up: false)
+            }
+        }
+        try? await recordLink(up: false)
+    }
+
+    func connect(_ context: Context) async throws -> SocketLoop {
         let configuration = self.configuration
-        let loop = try await SocketLoop.start(context: context, configuration: .init(name: "concord-node")) { context in
+        return try await SocketLoop.start(context: context, configuration: .init(name: "concord-node")) { context in
             let socket = try Socket(context: context, type: .dealer)
             try socket.set(.maxMessageSize, Limits.maxSocketMessageBytes)
             try socket.set(.reconnectInterval, 500)
@@ -48,36 +77,29 @@ public final class NodeService: Service, Sendable {
             try socket.connect(configuration.hubEndpoint)
             return [socket]
         }
-        try await recordLink(up: false)
-        await withDiscardingTaskGroup { group in
-            group.addTask { await self.tick(loop) }
-            for await received in loop.inbound.cancelOnGracefulShutdown() {
-                await self.handle(received, loop: loop)
-            }
-            group.cancelAll()
-        }
-        await loop.shutdown()
-        context.terminate()
-        try? await recordLink(up: false)
     }
 
-    /// Every 200 ms: greet when down, heartbeat when idle, notice silence, send new outbox rows,
-    /// resend what waits too long.
+    /// Every 200 ms: greet while not up, heartbeat when idle, send new outbox rows, resend what waits
+    /// too long. Returns when this connection should be replaced (silence) or the node stops.
     func tick(_ loop: SocketLoop) async {
         let heartbeat = Duration.seconds(configuration.heartbeatSeconds)
         let silence = heartbeat * 3
         let resend = Duration.seconds(configuration.resendSeconds)
-        while !Task.isCancelled {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do { try await Task.sleep(for: .milliseconds(200)) } catch { return }
             let now = ContinuousClock.now
             let snapshot = state.withLock { $0 }
             if snapshot.up, let heard = snapshot.lastHeard, now - heard > silence {
                 logger.warning("hub link down: nothing heard", metadata: ["seconds": "\(silence)"])
-                state.withLock { $0.up = false; $0.lastHello = nil }
+                state.withLock { $0.up = false }
                 try? await recordLink(up: false)
-                continue
+                return
             }
             if !snapshot.up {
+                if now - snapshot.connectedAt > silence {
+                    logger.notice("no welcome from the hub; reconnecting")
+                    return
+                }
                 if snapshot.lastHello.map({ now - $0 >= heartbeat }) ?? true { await sendHello(loop) }
                 continue
             }

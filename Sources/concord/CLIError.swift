@@ -1,4 +1,5 @@
 import ConcordStore
+import PostgresNIO
 import ZeroMQ
 
 /// A failure the CLI reports: a stable English code and a Chinese explanation of what to do.
@@ -21,6 +22,15 @@ struct CLIError: Error, CustomStringConvertible {
             return CLIError(error.code.rawValue, error.detail.map { "\(error.message)\n  详情 (detail): \($0)" } ?? error.message)
         case let error as ZMQError:
             return CLIError("ZMQ_ERROR", "通信层错误：\(error)")
+        case let error as PostgresTransactionError:
+            return from(error.closureError ?? error.commitError ?? error.beginError ?? error.rollbackError ?? CLIError("DB_ERROR", "数据库事务失败"))
+        case let error as PSQLError:
+            let state = error.serverInfo?[.sqlState] ?? ""
+            let message = error.serverInfo?[.message] ?? "\(error.code)"
+            if state == "42P01" {
+                return CLIError("DB_NOT_MIGRATED", "数据库尚未初始化（\(message)）：请先运行 concord node run / hub run，或 concord db migrate")
+            }
+            return CLIError("DB_ERROR", "数据库错误 \(state)：\(message)")
         default:
             return error
         }

@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+
+/// Guarantee 1 with real processes: nothing lost, nothing applied twice, in order.
+@Suite("Delivery across outages and crashes (real processes)", .serialized)
+struct DeliveryFaultTests {
+    /// Leads are filed in investment order (investment_wan = filing index): the hub's claim ids,
+    /// which it assigns as it applies them, must rise in the same order.
+    static let inOrderSQL = """
+        SELECT count(*)::int FROM (
+            SELECT id, lag(id) OVER (ORDER BY investment_wan) AS previous FROM claims
+        ) ordered WHERE previous > id
+        """
+
+    @Test("500 leads filed while the hub is down all arrive exactly once, in order, after it starts")
+    func offlineNodeCatchesUp() async throws {
+        try await ProcessHarness.run { harness in
+            try await harness.startNode()
+            // The node works with the hub down: officers file 500 leads (five CSV batches).
+            for batch in 0..<5 { try harness.fileLeads(100, from: batch * 100) }
+            #expect(try await harness.scalar(harness.nodeDatabase, "SELECT count(*)::int FROM outbox WHERE acked_at IS NULL") == 500)
+            #expect(try await harness.scalar(harness.hubDatabase, "SELECT count(*)::int FROM claims") == 0)
+
+            try harness.startHub()
+            let arrived = try await harness.waitFor(harness.hubDatabase, "SELECT count(*)::int FROM claims", equals: 500, seconds: 90)
+            #expect(arrived == 500, "hub log: \(harness.log("hub").suffix(2000)) node log: \(harness.log("node").suffix(2000))")
+            #expect(try await harness.scalar(harness.hubDatabase, "SELECT count(DISTINCT lead_ref)::int FROM claims") == 500)
+            #expect(try await harness.scalar(harness.hubDatabase, "SELECT count(*)::int FROM audit_chain WHERE action = 'claim'") == 500)
+            #expect(try await harness.scalar(harness.hubDatabase, Self.inOrderSQL) == 0)
+            #expect(try await harness.scalar(harness.hubDatabase, "SELECT applied_through::int FROM peer_inbox WHERE peer = '360402'") == 500)
+            // The decisions come back: every lead shows its claim status, and both outboxes drain.
+            let decided = try await harness.waitFor(harness.nodeDatabase, "SELECT count(*)::int FROM leads WHERE claim_status = 'held'",
+                                                    equals: 500, seconds: 60)
+            #expect(decided == 500)
+            #expect(try await harness.waitFor(harness.nodeDatabase, "SELECT count(*)::int FROM outbox WHERE acked_at IS NULL", equals: 0, seconds: 30) == 0)
+            #expect(try await harness.waitFor(harness.hubDatabase, "SELECT count(*)::int FROM outbox WHERE acked_at IS NULL", equals: 0, seconds: 30) == 0)
+        }
+    }
+
+    @Test("kill -9 of the hub in a burst of claims, then a restart: no claim lost, none applied twice")
+    func hubCrashMidBurst() async throws {
+        try await ProcessHarness.run { harness in
+            try harness.startHub()
+            try await harness.startNode()
+            try harness.fileLeads(150, from: 0)
+            // Crash the hub while the burst is being applied.
+            _ = try await harness.waitFor(harness.hubDatabase, "SELECT least(count(*), 20)::int FROM claims", equals: 20, seconds: 60)
+            harness.crash("hub")
+            let atCrash = try await harness.scalar(harness.hubDatabase, "SELECT count(*)::int FROM claims")
+            try harness.fileLeads(150, from: 150)
+            try await Task.sleep(for: .seconds(1))
+            try harness.startHub()
+            let arrived = try await harness.waitFor(harness.hubDatabase, "SELECT count(*)::int FROM claims", equals: 300, seconds: 120)
+            #expect(arrived == 300, "claims at crash: \(atCrash); hub log: \(harness.log("hub").suffix(2000))")
+            #expect(atCrash < 300)
+            #expect(try await harness.scalar(harness.hubDatabase, "SELECT count(*)::int FROM audit_chain WHERE action = 'claim'") == 300)
+            #expect(try await harness.scalar(harness.hubDatabase, Self.inOrderSQL) == 0)
+            #expect(try await harness.waitFor(harness.nodeDatabase, "SELECT count(*)::int FROM leads WHERE claim_status = 'held'",
+                                              equals: 300, seconds: 60) == 300)
+            let verify = try harness.runToEnd(["audit", "verify"], environment: ["CONCORD_DATABASE_URL": harness.url(harness.hubDatabase)])
+            #expect(verify.contains("审计链完整"))
+        }
+    }
+}

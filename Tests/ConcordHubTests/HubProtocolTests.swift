@@ -117,6 +117,31 @@ struct HubProtocolTests {
         }
     }
 
+    @Test("an office cannot read or change another office's claim by any message")
+    func tenantIsolation() async throws {
+        try await HubHarness.run { hub in
+            let a = try await hub.connect("360402")
+            let b = try await hub.connect("360403")
+            _ = try await a.send(.hello(Hello(nodeVersion: "test", receivedThrough: 0)))
+            _ = try await b.send(.hello(Hello(nodeVersion: "test", receivedThrough: 0)))
+            _ = try await a.send(Self.filing("a-1", "九江恒通物流有限公司"), seq: 1)
+            #expect(await a.expect { $0.claimStatus?.status == .held } != nil)
+            // B names A's lead: the hub looks it up among B's own claims only, so nothing changes.
+            _ = try await b.send(.leadStage(LeadStageChange(leadRef: "a-1", stage: .dropped, changedAt: Date())), seq: 1)
+            #expect(await b.expect { $0.ackThrough == 1 } != nil)
+            #expect(try await hub.count("SELECT count(*)::int FROM claims WHERE lead_ref = 'a-1' AND status = 'held'") == 1)
+            // B's check says only that someone pursues it; B never receives anything about A's lead.
+            let asked = try await b.send(.check(Check(name: "九江恒通物流有限公司")))
+            let answer = try #require(await b.expect { $0.re == asked })
+            let text = String(decoding: answer.frames()[1], as: UTF8.self)
+            #expect(!text.contains("360402") && !text.contains("a-1"))
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(b.all().allSatisfy { $0.claimStatus == nil })
+            await a.close()
+            await b.close()
+        }
+    }
+
     @Test("unacknowledged notices are resent, and hello resumes after what the node has")
     func resendUntilAcknowledged() async throws {
         try await HubHarness.run { hub in

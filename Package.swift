@@ -89,15 +89,24 @@ let package = Package(
         ),
         .testTarget(
             name: "ConcordHubTests",
-            dependencies: ["ConcordHub", "ConcordStore", "ConcordProtocol", "ZeroMQ"]
+            dependencies: ["ConcordHub", "ConcordStore", "ConcordProtocol", "ConcordTestSupport", "ZeroMQ"]
         ),
         .testTarget(
             name: "ZeroMQTests",
             dependencies: ["ZeroMQ"]
         ),
+        .target(
+            name: "ConcordTestSupport",
+            dependencies: [
+                "ConcordStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Tests/ConcordTestSupport"
+        ),
         .testTarget(
             name: "ConcordStoreTests",
-            dependencies: ["ConcordStore"]
+            dependencies: ["ConcordStore", "ConcordTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import Synchronization
+import ConcordTestSupport
 import Testing
 import ZeroMQ
 @testable import ConcordHub
@@ -106,6 +107,11 @@ final class Client: Sendable {
         let envelope = Envelope(seq: seq, payload: payload)
         try await loop.send(Message(frames: envelope.frames()), on: loop.socketIDs[0])
         return envelope.id
+    }
+
+    /// Queues without waiting: for a peer whose handshake may have been refused (no pipe to send on).
+    func post(_ payload: Payload, seq: Int64? = nil) {
+        try? loop.post(Message(frames: Envelope(seq: seq, payload: payload).frames()), on: loop.socketIDs[0])
     }
 
     func sendRaw(_ frames: [[UInt8]]) async throws {

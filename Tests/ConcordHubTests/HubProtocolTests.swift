@@ -2,6 +2,7 @@ import ConcordDomain
 import ConcordProtocol
 import ConcordStore
 import Foundation
+import ConcordTestSupport
 import Testing
 import ZeroMQ
 @testable import ConcordHub
@@ -97,8 +98,8 @@ struct HubProtocolTests {
     func identityFromKeysOnly() async throws {
         try await HubHarness.run { hub in
             let stranger = try await hub.connect(as: try CurveKeyPair.generate())
-            _ = try await stranger.send(.hello(Hello(nodeVersion: "test", receivedThrough: 0)))
-            _ = try await stranger.send(Self.filing("s", "九江恒通物流有限公司"), seq: 1)
+            stranger.post(.hello(Hello(nodeVersion: "test", receivedThrough: 0)))
+            stranger.post(Self.filing("s", "九江恒通物流有限公司"), seq: 1)
             #expect(await stranger.expect(within: 1.5) { _ in true } == nil)
             await stranger.close()
 
@@ -110,7 +111,7 @@ struct HubProtocolTests {
             #expect(try await TenantStore.revoke(id: "360403", client: hub.db.client, logger: TestDatabase.logger))
             try await Task.sleep(for: .seconds(3))  // the hub reloads keys every 2 s
             let revoked = try await hub.connect("360403")
-            _ = try await revoked.send(.hello(Hello(nodeVersion: "test", receivedThrough: 0)))
+            revoked.post(.hello(Hello(nodeVersion: "test", receivedThrough: 0)))
             #expect(await revoked.expect(within: 1.5) { _ in true } == nil)
             await revoked.close()
             #expect(try await hub.count("SELECT count(*)::int FROM claims") == 0)

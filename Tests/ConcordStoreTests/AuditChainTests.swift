@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import ConcordTestSupport
 import Testing
 @testable import ConcordStore
 

@@ -1,6 +1,7 @@
 import ConcordDomain
 import Foundation
 import PostgresNIO
+import ConcordTestSupport
 import Testing
 @testable import ConcordStore
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ConcordTestSupport
 import PostgresNIO
 @testable import ConcordStore
 

@@ -1,4 +1,5 @@
 import Foundation
+import ConcordTestSupport
 import Testing
 @testable import ConcordStore
 

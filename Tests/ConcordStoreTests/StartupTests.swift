@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ConcordStore
+import ConcordTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,24 +10,10 @@ import Glibc
 struct StartupTests {
     let logger = TestDatabase.logger
 
-    /// A loopback port with nothing listening on it.
-    func closedPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     @Test("a wrong port fails with DB_UNREACHABLE within the deadline")
     func wrongPort() async throws {
         var configuration = try TestDatabase.server()
-        configuration.port = try closedPort()
+        configuration.port = freePort()
         configuration.startupDeadline = .seconds(3)
         let clock = ContinuousClock()
         let start = clock.now

@@ -1,18 +1,19 @@
 import Foundation
 import Logging
 import Testing
-@testable import ConcordStore
+import ConcordStore
 
 /// A fresh, empty database on the throwaway cluster that scripts/test starts, dropped afterwards.
-enum TestDatabase {
-    static let logger: Logger = {
+/// Shared by the test targets that need PostgreSQL.
+public enum TestDatabase {
+    public static let logger: Logger = {
         var logger = Logger(label: "concord.test")
         logger.logLevel = .warning
         return logger
     }()
 
     /// The cluster scripts/test started (PGHOST, PGPORT, PGUSER).
-    static func server() throws -> DatabaseConfiguration {
+    public static func server() throws -> DatabaseConfiguration {
         let environment = ProcessInfo.processInfo.environment
         guard environment["PGPORT"] != nil else {
             Issue.record("PGPORT is not set: run the store tests through scripts/test, which starts their PostgreSQL")
@@ -24,7 +25,7 @@ enum TestDatabase {
         return configuration
     }
 
-    static func withFreshDatabase<T: Sendable>(_ body: @escaping @Sendable (DatabaseConfiguration) async throws -> T) async throws -> T {
+    public static func withFreshDatabase<T: Sendable>(_ body: @escaping @Sendable (DatabaseConfiguration) async throws -> T) async throws -> T {
         let admin = try server()
         let name = "test_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
         try await Database.withDatabase(admin, logger: logger) { db in
@@ -49,7 +50,7 @@ enum TestDatabase {
     }
 
     /// The repository's own schemas/ folder.
-    static var schemasDirectory: URL {
+    public static var schemasDirectory: URL {
         URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("schemas")
@@ -62,4 +63,21 @@ enum PostgresQueryLiteral {
     /// Names come from UUIDs above, never from input.
     static func create(_ name: String) -> PostgresQuery { PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)") }
     static func drop(_ name: String) -> PostgresQuery { PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A loopback port nobody listens on now.
+public func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return Int(UInt16(bigEndian: address.sin_port))
 }

@@ -73,7 +73,10 @@ public struct ClaimRegistry: Sendable {
         let parsedCode = filing.creditCode.map(CreditCode.parse)
         let key = EnterpriseKey(name: name, code: parsedCode)
         let keys = key.all.sorted()
-        for lockKey in keys {
+        // The brand is locked too: a `same` verdict needs an equal code, an equal name key or an
+        // equal brand, so filings that could be judged the same enterprise never interleave.
+        let lockKeys = Set(keys + (name.brand.isEmpty ? [] : ["brand:" + name.brand])).sorted()
+        for lockKey in lockKeys {
             try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(lockKey), 0))", logger: logger)
         }
 

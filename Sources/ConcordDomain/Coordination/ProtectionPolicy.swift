@@ -1,0 +1,26 @@
+import Foundation
+
+/// 首报首谈 protection: the office that reported a project first is protected for a window that
+/// starts at the report and is renewed by every stage progress. A claim with no progress past its
+/// window lapses: it loses protection and the next contesting claim moves up.
+public struct ProtectionPolicy: Sendable, Equatable {
+    public var windowDays: Int
+    /// Claims with total investment at or above this (万元) go to a city task force (专班).
+    public var taskforceThresholdWan: Double
+
+    public init(windowDays: Int = 180, taskforceThresholdWan: Double = 1_000_000) {
+        self.windowDays = windowDays
+        self.taskforceThresholdWan = taskforceThresholdWan
+    }
+
+    var window: TimeInterval { TimeInterval(windowDays) * 86_400 }
+
+    /// The end of protection: the window counted from the later of the report and the last progress.
+    public func protectedUntil(reportedAt: Date, lastProgressAt: Date?) -> Date {
+        max(reportedAt, lastProgressAt ?? reportedAt).addingTimeInterval(window)
+    }
+
+    public func isLapsed(reportedAt: Date, lastProgressAt: Date?, now: Date) -> Bool {
+        now > protectedUntil(reportedAt: reportedAt, lastProgressAt: lastProgressAt)
+    }
+}

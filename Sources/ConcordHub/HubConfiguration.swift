@@ -1,4 +1,5 @@
 import ConcordConfig
+import ConcordDomain
 import ConcordStore
 import ZeroMQ
 
@@ -11,9 +12,12 @@ public struct HubConfiguration: Sendable {
     public var checksPerMinute: Int
     /// Unacknowledged messages are resent after this many seconds.
     public var resendSeconds: Int
+    /// 首报首谈 window and the task-force threshold.
+    public var policy: ProtectionPolicy
 
     public init(bind: String, keys: CurveKeyPair, database: DatabaseConfiguration,
-                checksPerMinute: Int = 120, resendSeconds: Int = 10) {
+                checksPerMinute: Int = 120, resendSeconds: Int = 10, policy: ProtectionPolicy = ProtectionPolicy()) {
+        self.policy = policy
         self.bind = bind
         self.keys = keys
         self.database = database
@@ -22,7 +26,8 @@ public struct HubConfiguration: Sendable {
     }
 
     public static let knownKeys: Set<String> = ["role", "bind", "secret_key", "database_url", "checks_per_minute",
-                                                "resend_seconds", "schemas", "log_level"]
+                                                "resend_seconds", "schemas", "log_level", "protection_days",
+                                                "taskforce_threshold_wan"]
 
     public static func load(_ file: ConfigFile) throws -> HubConfiguration {
         try file.checkKnown(knownKeys)
@@ -43,6 +48,9 @@ public struct HubConfiguration: Sendable {
             bind: try file.optionalString("bind") ?? "tcp://127.0.0.1:7700",
             keys: keys, database: database,
             checksPerMinute: try file.integer("checks_per_minute", default: 120, range: 1...100_000),
-            resendSeconds: try file.integer("resend_seconds", default: 10, range: 1...3600))
+            resendSeconds: try file.integer("resend_seconds", default: 10, range: 1...3600),
+            policy: ProtectionPolicy(
+                windowDays: try file.integer("protection_days", default: 180, range: 1...3650),
+                taskforceThresholdWan: Double(try file.integer("taskforce_threshold_wan", default: 1_000_000, range: 1...1_000_000_000))))
     }
 }

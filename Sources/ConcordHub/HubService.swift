@@ -100,10 +100,13 @@ public final class HubService: Service, Sendable {
                     logger.warning("could not reload keys", metadata: ["error": "\(error)"])
                 }
             }
+            let connected = peers.withLock { Array($0.keys) }
             if sinceResend >= .seconds(configuration.resendSeconds) {
                 sinceResend = .zero
-                let connected = peers.withLock { Array($0.keys) }
                 for peer in connected { await flush(peer, loop: loop, resendAll: true) }
+            } else if sinceResend.components.attoseconds == 0 {
+                // Once a second: messages written by coordinators' commands, not by this process.
+                for peer in connected { await flush(peer, loop: loop, resendAll: false) }
             }
         }
     }
@@ -237,12 +240,7 @@ public final class HubService: Service, Sendable {
                 default:
                     return .refused(seq, ProtocolError(.notAllowed, "not a node message"))
                 }
-                for notice in notices {
-                    try await Outbox.enqueue(peer: notice.office, on: connection, logger: logger) { outSeq in
-                        let out = Envelope(seq: outSeq, payload: .claimStatus(ClaimStatus(notice)))
-                        return (out.id, out.payload.type.rawValue, String(decoding: out.frames()[1], as: UTF8.self))
-                    }
-                }
+                try await HubOutbox.enqueue(notices, on: connection, logger: logger)
                 try await Inbox.advance(peer: tenant, to: seq, on: connection, logger: logger)
                 return .applied(seq, notify: Set(notices.map(\.office)))
             }
@@ -333,6 +331,22 @@ extension ClaimStatus {
                   contestedBy: notice.contestedBy,
                   possibleDuplicates: notice.possibleDuplicates.isEmpty ? nil : notice.possibleDuplicates.map {
                       ClaimStatus.Duplicate(office: $0.office, score: $0.score, reasons: $0.reasons)
+                  },
+                  decision: notice.decision.map {
+                      ClaimStatus.Decision(id: $0.id, kind: $0.kind, summary: $0.summary, reason: $0.reason, outcome: $0.outcome)
                   })
+    }
+}
+
+/// Turns registry notices into claim.status messages in each office's outbox, inside the caller's
+/// transaction. Used by the hub and by coordinators' commands alike; the hub delivers them.
+public enum HubOutbox {
+    public static func enqueue(_ notices: [ClaimNotice], on connection: PostgresConnection, logger: Logger) async throws {
+        for notice in notices {
+            try await Outbox.enqueue(peer: notice.office, on: connection, logger: logger) { seq in
+                let out = Envelope(seq: seq, payload: .claimStatus(ClaimStatus(notice)))
+                return (out.id, out.payload.type.rawValue, String(decoding: out.frames()[1], as: UTF8.self))
+            }
+        }
     }
 }

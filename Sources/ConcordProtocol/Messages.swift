@@ -312,7 +312,22 @@ public struct LeadStageChange: Codable, Sendable, Equatable, Validating {
 /// Hub → node: what the hub decided about one of the office's claims.
 public struct ClaimStatus: Codable, Sendable, Equatable, Validating {
     public enum Status: String, Codable, Sendable, CaseIterable {
-        case held, heldByOwnOffice = "held_by_own_office", contested, settled, released
+        case held, heldByOwnOffice = "held_by_own_office", contested, settled, released, joint, taskforce, distinct
+    }
+
+    /// A city decision on the conflict this claim was part of.
+    public struct Decision: Codable, Sendable, Equatable {
+        public var id: Int64
+        /// award, transfer, joint, distinct, taskforce, reject.
+        public var kind: String
+        public var summary: String
+        public var reason: String
+        /// For this office: won, lost, transferred_in, transferred_out, joint, distinct, taskforce, rejected, upheld.
+        public var outcome: String
+
+        public init(id: Int64, kind: String, summary: String, reason: String, outcome: String) {
+            (self.id, self.kind, self.summary, self.reason, self.outcome) = (id, kind, summary, reason, outcome)
+        }
     }
 
     public struct Duplicate: Codable, Sendable, Equatable {
@@ -337,9 +352,12 @@ public struct ClaimStatus: Codable, Sendable, Equatable, Validating {
     public var contestedBy: [String]?
     /// Other offices' claims that may be the same enterprise (for a coordinator; blocks nobody).
     public var possibleDuplicates: [Duplicate]?
+    public var decision: Decision?
 
     public init(leadRef: String, status: Status, holderOffice: String? = nil, holderSince: Date? = nil,
-                conflictID: Int64? = nil, contestedBy: [String]? = nil, possibleDuplicates: [Duplicate]? = nil) {
+                conflictID: Int64? = nil, contestedBy: [String]? = nil, possibleDuplicates: [Duplicate]? = nil,
+                decision: Decision? = nil) {
+        self.decision = decision
         self.leadRef = leadRef
         self.status = status
         self.holderOffice = holderOffice
@@ -351,7 +369,7 @@ public struct ClaimStatus: Codable, Sendable, Equatable, Validating {
 
     enum CodingKeys: String, CodingKey {
         case leadRef = "lead_ref", status, holderOffice = "holder_office", holderSince = "holder_since"
-        case conflictID = "conflict_id", contestedBy = "contested_by", possibleDuplicates = "possible_duplicates"
+        case conflictID = "conflict_id", contestedBy = "contested_by", possibleDuplicates = "possible_duplicates", decision
     }
 
     func validate() throws {

@@ -6,7 +6,7 @@ import PostgresNIO
 /// What an office must be told after a registry change (becomes a claim.status message).
 public struct ClaimNotice: Sendable, Equatable {
     public enum Status: String, Sendable {
-        case held, heldByOwnOffice = "held_by_own_office", contested, settled, released
+        case held, heldByOwnOffice = "held_by_own_office", contested, settled, released, joint, taskforce, distinct
     }
 
     public let office: String
@@ -17,6 +17,18 @@ public struct ClaimNotice: Sendable, Equatable {
     public var conflictID: Int64?
     public var contestedBy: [String]?
     public var possibleDuplicates: [ClaimOutcome.PossibleDuplicate] = []
+    public var decision: DecisionNotice?
+}
+
+/// A city decision as one office is told about it.
+public struct DecisionNotice: Sendable, Equatable {
+    public let id: Int64
+    public let kind: String
+    public let summary: String
+    public let reason: String
+    /// What it means for this office's claim: won, lost, transferred_in, transferred_out, joint,
+    /// distinct, taskforce, rejected, upheld.
+    public let outcome: String
 }
 
 /// The answer to "is anyone pursuing this enterprise?".
@@ -84,7 +96,8 @@ extension ClaimRegistry {
         case .released: newStatus = "released"
         }
         try await connection.query(
-            "UPDATE claims SET stage = \(stage.rawValue), status = \(newStatus) WHERE id = \(claim.id)", logger: logger)
+            "UPDATE claims SET stage = \(stage.rawValue), status = \(newStatus), last_progress_at = now() WHERE id = \(claim.id)",
+            logger: logger)
         try await AuditChain.append(.init(actor: office, action: "stage", subject: "claim:\(claim.id)",
                                           detailJSON: auditDetail(["lead": leadRef, "stage": stage.rawValue])),
                                     on: connection, logger: logger)

@@ -162,6 +162,7 @@ enum LeadText {
         let conflict_id: Int64?
         let contested_by: [String]?
         let possible_duplicates: [ClaimStatus.Duplicate]?
+        let decision: ClaimStatus.Decision?
     }
 
     static func parsedDetail(_ lead: LeadRecord) -> Detail? {
@@ -183,8 +184,18 @@ enum LeadText {
         case "held_by_own_office": text = "本区县另一线索已占有"
         case "contested": text = "撞单：\(detail?.holder_office ?? "?") 自 \(since(detail?.holder_since)) 起跟进，待市级裁决"
         case "settled": text = "已投产，归属确定"
-        case "released": text = "已终止，已释放"
+        case "released": text = "已释放"
+        case "joint": text = "联合招引"
+        case "taskforce": text = "市级专班接手"
+        case "distinct": text = "认定为不同项目，各自推进"
         case let other?: text = other
+        }
+        if let decision = detail?.decision {
+            let outcome = [
+                "won": "判归本区县", "lost": "判归他区县", "transferred_in": "流转至本区县", "transferred_out": "已流转出",
+                "joint": "联合招引", "distinct": "不同项目", "taskforce": "专班接手", "rejected": "本报备被驳回", "upheld": "维持",
+            ][decision.outcome] ?? decision.outcome
+            text = "市级裁决 #\(decision.id)：\(outcome)（\(decision.summary)）"
         }
         if let duplicates = detail?.possible_duplicates, !duplicates.isEmpty {
             text += "；疑似重复：" + duplicates.map { "\($0.office)（\(String(format: "%.2f", $0.score))）" }.joined(separator: "、")
@@ -203,6 +214,9 @@ enum LeadText {
             "阶段历史：" + lead.history.map { "\($0.stage.chineseName) \(dateFormat.string(from: $0.at))" }.joined(separator: " → "),
             "协同状态：\(claim(lead))",
         ]
+        if let decision = parsedDetail(lead)?.decision {
+            lines.append("  裁决理由：\(decision.reason)")
+        }
         if let duplicates = parsedDetail(lead)?.possible_duplicates {
             for duplicate in duplicates {
                 lines.append("  疑似重复 \(duplicate.office)：" + duplicate.reasons.joined(separator: "；"))

@@ -20,6 +20,8 @@ public final class HubService: Service, Sendable {
     let peers = Mutex<[String: PeerState]>([:])
     let buckets = Mutex<[String: TokenBucket]>([:])
     let onReady: @Sendable (String) -> Void
+    /// The hub's clock for protection windows; injected so tests can move time.
+    let now: @Sendable () -> Date
 
     struct PeerState {
         var routingID: [UInt8]
@@ -30,7 +32,9 @@ public final class HubService: Service, Sendable {
 
     /// `onReady` receives the endpoint actually bound (useful with `tcp://127.0.0.1:*`).
     public init(configuration: HubConfiguration, database: Database, logger: Logger,
+                now: @escaping @Sendable () -> Date = { Date() },
                 onReady: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.now = now
         self.configuration = configuration
         self.database = database
         self.logger = logger
@@ -83,6 +87,7 @@ public final class HubService: Service, Sendable {
     func maintain(_ loop: SocketLoop) async {
         var sinceReload = Duration.zero
         var sinceResend = Duration.zero
+        var sinceLapse = Duration.seconds(60)
         let step = Duration.milliseconds(200)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
@@ -100,6 +105,11 @@ public final class HubService: Service, Sendable {
                     logger.warning("could not reload keys", metadata: ["error": "\(error)"])
                 }
             }
+            sinceLapse += step
+            if sinceLapse >= .seconds(60) {
+                sinceLapse = .zero
+                await lapseExpiredClaims(loop)
+            }
             let connected = peers.withLock { Array($0.keys) }
             if sinceResend >= .seconds(configuration.resendSeconds) {
                 sinceResend = .zero
@@ -108,6 +118,24 @@ public final class HubService: Service, Sendable {
                 // Once a second: messages written by coordinators' commands, not by this process.
                 for peer in connected { await flush(peer, loop: loop, resendAll: false) }
             }
+        }
+    }
+
+    /// Once a minute: claims past their protection window lapse and waiting claims move up.
+    func lapseExpiredClaims(_ loop: SocketLoop) async {
+        let policy = configuration.policy
+        let now = self.now()
+        let registry = self.registry
+        let logger = self.logger
+        do {
+            let notices = try await database.client.withTransaction(logger: logger) { connection in
+                let notices = try await registry.lapseExpired(policy: policy, now: now, on: connection)
+                try await HubOutbox.enqueue(notices, on: connection, logger: logger)
+                return notices
+            }
+            for office in Set(notices.map(\.office)).sorted() { await flush(office, loop: loop, resendAll: false) }
+        } catch {
+            logger.warning("could not lapse expired claims", metadata: ["error": "\(error)"])
         }
     }
 

@@ -312,7 +312,7 @@ public struct LeadStageChange: Codable, Sendable, Equatable, Validating {
 /// Hub → node: what the hub decided about one of the office's claims.
 public struct ClaimStatus: Codable, Sendable, Equatable, Validating {
     public enum Status: String, Codable, Sendable, CaseIterable {
-        case held, heldByOwnOffice = "held_by_own_office", contested, settled, released, joint, taskforce, distinct
+        case held, heldByOwnOffice = "held_by_own_office", contested, settled, released, joint, taskforce, distinct, lapsed
     }
 
     /// A city decision on the conflict this claim was part of.

@@ -6,7 +6,7 @@ import PostgresNIO
 /// What an office must be told after a registry change (becomes a claim.status message).
 public struct ClaimNotice: Sendable, Equatable {
     public enum Status: String, Sendable {
-        case held, heldByOwnOffice = "held_by_own_office", contested, settled, released, joint, taskforce, distinct
+        case held, heldByOwnOffice = "held_by_own_office", contested, settled, released, joint, taskforce, distinct, lapsed
     }
 
     public let office: String
@@ -120,7 +120,7 @@ extension ClaimRegistry {
 
     /// A holder released the enterprise: the earliest contesting claim becomes the holder, takes its
     /// keys, and the others contest it in a new conflict (if any remain).
-    func handOver(from released: Int64, on connection: PostgresConnection) async throws -> [ClaimNotice] {
+    func handOver(from released: Int64, movedUpAt: Date? = nil, on connection: PostgresConnection) async throws -> [ClaimNotice] {
         var keys: [String] = []
         let keyRows = try await connection.query("SELECT key FROM enterprise_holders WHERE claim_id = \(released)", logger: logger)
         for try await key in keyRows.decode(String.self) { keys.append(key) }
@@ -149,7 +149,9 @@ extension ClaimRegistry {
         guard let heir = waiting.first else { return [] }
 
         try await connection.query(
-            "UPDATE claims SET status = 'held', holder_claim = NULL WHERE id = \(heir.id)", logger: logger)
+            // Moving up counts as progress: the heir's protection window starts now.
+            "UPDATE claims SET status = 'held', holder_claim = NULL, last_progress_at = coalesce(\(movedUpAt), now()) WHERE id = \(heir.id)",
+            logger: logger)
         for key in keys {
             try await connection.query(
                 "INSERT INTO enterprise_holders (key, claim_id) VALUES (\(key), \(heir.id)) ON CONFLICT (key) DO NOTHING", logger: logger)
@@ -211,5 +213,32 @@ extension ClaimRegistry {
                                           detailJSON: auditDetail(["name": text, "code": code ?? "", "verdict": answer.verdict.rawValue])),
                                     on: connection, logger: logger)
         return answer
+    }
+}
+
+extension ClaimRegistry {
+    /// 首报首谈 windows: every held claim with no progress for the policy's window lapses. Its office
+    /// is told, its keys go to the earliest waiting contesting claim (which is told it now holds),
+    /// and the lapse is audited. `now` comes from the caller's clock, so tests can move time.
+    public func lapseExpired(policy: ProtectionPolicy, now: Date, on connection: PostgresConnection) async throws -> [ClaimNotice] {
+        let cutoff = now.addingTimeInterval(-TimeInterval(policy.windowDays) * 86_400)
+        var expired: [(id: Int64, office: String, leadRef: String)] = []
+        let rows = try await connection.query("""
+            SELECT id, office, lead_ref FROM claims
+            WHERE status = 'held' AND holder_claim IS NULL AND greatest(reported_at, coalesce(last_progress_at, reported_at)) < \(cutoff)
+            ORDER BY id FOR UPDATE
+            """, logger: logger)
+        for try await row in rows.decode((Int64, String, String).self) { expired.append(row) }
+        var notices: [ClaimNotice] = []
+        for claim in expired {
+            try await connection.query(
+                "UPDATE claims SET status = 'released', decision_outcome = 'lapsed' WHERE id = \(claim.id)", logger: logger)
+            notices.append(ClaimNotice(office: claim.office, leadRef: claim.leadRef, status: .lapsed))
+            notices += try await handOver(from: claim.id, movedUpAt: now, on: connection)
+            try await AuditChain.append(.init(actor: "hub", action: "claim.lapsed", subject: "claim:\(claim.id)",
+                                              detailJSON: auditDetail(["office": claim.office, "window_days": "\(policy.windowDays)"])),
+                                        on: connection, logger: logger)
+        }
+        return notices
     }
 }

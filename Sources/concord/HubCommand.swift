@@ -68,9 +68,9 @@ struct HubCommand: AsyncParsableCommand {
                     _ = try await Migrator(migrations: migrations, logger: logger).migrate(db)
                 }
                 let database = try await Database.connect(configuration.database, logger: logger)
-                let hub = HubService(configuration: configuration, database: database, logger: logger) { endpoint in
+                let hub = HubService(configuration: configuration, database: database, logger: logger, onReady: { endpoint in
                     say("协同中心已启动 (hub listening)：\(endpoint)，公钥 \(configuration.keys.publicKey)")
-                }
+                })
                 let group = ServiceGroup(configuration: .init(
                     services: [.init(service: database), .init(service: hub)],
                     gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

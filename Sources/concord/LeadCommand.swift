@@ -188,6 +188,7 @@ enum LeadText {
         case "joint": text = "联合招引"
         case "taskforce": text = "市级专班接手"
         case "distinct": text = "认定为不同项目，各自推进"
+        case "lapsed": text = "首报保护期已过且无进展，已失去占有"
         case let other?: text = other
         }
         if let decision = detail?.decision {

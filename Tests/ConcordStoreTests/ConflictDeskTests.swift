@@ -98,3 +98,44 @@ struct ConflictDeskTests {
         }
     }
 }
+
+@Suite("Protection windows at the hub")
+struct ProtectionWindowTests {
+    static let logger = TestDatabase.logger
+
+    func lapse(_ db: Database, at now: Date) async throws -> [ClaimNotice] {
+        try await db.client.withTransaction(logger: Self.logger) { connection in
+            try await ClaimRegistry(logger: Self.logger).lapseExpired(policy: ProtectionPolicy(windowDays: 180), now: now, on: connection)
+        }
+    }
+
+    @Test("a held claim without progress lapses after its window and the waiting claim moves up")
+    func lapseAndMoveUp() async throws {
+        try await TestDatabase.withMigratedDatabase { db in
+            try await ClaimRegistryTests.addOffices(db)
+            let t0 = Date(timeIntervalSince1970: 1_790_000_000)
+            _ = try await ClaimRegistryTests.file(db, ClaimFiling(office: "360402", leadRef: "a", investorName: "九江恒通物流有限公司", reportedAt: t0))
+            _ = try await ClaimRegistryTests.file(db, ClaimFiling(office: "360404", leadRef: "b", investorName: "恒通物流（九江）有限公司",
+                                                                  reportedAt: t0.addingTimeInterval(86_400)))
+            #expect(try await lapse(db, at: t0.addingTimeInterval(100 * 86_400)).isEmpty)
+            let notices = try await lapse(db, at: t0.addingTimeInterval(182 * 86_400))
+            #expect(notices.contains(ClaimNotice(office: "360402", leadRef: "a", status: .lapsed)))
+            #expect(notices.contains { $0.office == "360404" && $0.status == .held })
+            // The heir's window starts when it moved up: it does not lapse at once.
+            #expect(try await lapse(db, at: t0.addingTimeInterval(183 * 86_400)).isEmpty)
+            #expect(try await ClaimRegistryTests.count(db, "SELECT count(*)::int FROM audit_chain WHERE action = 'claim.lapsed'") == 1)
+        }
+    }
+
+    @Test("stage progress renews the window")
+    func progressRenews() async throws {
+        try await TestDatabase.withMigratedDatabase { db in
+            try await ClaimRegistryTests.addOffices(db)
+            let t0 = Date().addingTimeInterval(-170 * 86_400)
+            _ = try await ClaimRegistryTests.file(db, ClaimFiling(office: "360402", leadRef: "a", investorName: "九江恒通物流有限公司", reportedAt: t0))
+            _ = try await ClaimLifecycleTests.stage(db, "360402", "a", .negotiating)
+            #expect(try await lapse(db, at: Date().addingTimeInterval(30 * 86_400)).isEmpty)
+            #expect(try await lapse(db, at: Date().addingTimeInterval(181 * 86_400)).count == 1)
+        }
+    }
+}

@@ -14,10 +14,14 @@ public struct HubConfiguration: Sendable {
     public var resendSeconds: Int
     /// 首报首谈 window and the task-force threshold.
     public var policy: ProtectionPolicy
+    /// Time a county has to respond to and assess a city dispatch.
+    public var deadlines: DispatchDeadlines
 
     public init(bind: String, keys: CurveKeyPair, database: DatabaseConfiguration,
-                checksPerMinute: Int = 120, resendSeconds: Int = 10, policy: ProtectionPolicy = ProtectionPolicy()) {
+                checksPerMinute: Int = 120, resendSeconds: Int = 10, policy: ProtectionPolicy = ProtectionPolicy(),
+                deadlines: DispatchDeadlines = DispatchDeadlines()) {
         self.policy = policy
+        self.deadlines = deadlines
         self.bind = bind
         self.keys = keys
         self.database = database
@@ -27,7 +31,7 @@ public struct HubConfiguration: Sendable {
 
     public static let knownKeys: Set<String> = ["role", "bind", "secret_key", "database_url", "checks_per_minute",
                                                 "resend_seconds", "schemas", "log_level", "protection_days",
-                                                "taskforce_threshold_wan"]
+                                                "taskforce_threshold_wan", "respond_hours", "assess_hours"]
 
     public static func load(_ file: ConfigFile) throws -> HubConfiguration {
         try file.checkKnown(knownKeys)
@@ -51,6 +55,8 @@ public struct HubConfiguration: Sendable {
             resendSeconds: try file.integer("resend_seconds", default: 10, range: 1...3600),
             policy: ProtectionPolicy(
                 windowDays: try file.integer("protection_days", default: 180, range: 1...3650),
-                taskforceThresholdWan: Double(try file.integer("taskforce_threshold_wan", default: 1_000_000, range: 1...1_000_000_000))))
+                taskforceThresholdWan: Double(try file.integer("taskforce_threshold_wan", default: 1_000_000, range: 1...1_000_000_000))),
+            deadlines: DispatchDeadlines(respondHours: try file.integer("respond_hours", default: 24, range: 1...720),
+                                         assessHours: try file.integer("assess_hours", default: 72, range: 1...2160)))
     }
 }

@@ -192,7 +192,7 @@ public final class HubService: Service, Sendable {
             }
         case .error(let body):
             logger.notice("peer reported an error", metadata: ["tenant": "\(tenant)", "code": "\(body.code)", "re": "\(envelope.re ?? "")"])
-        case .claimFile, .leadStage:
+        case .claimFile, .leadStage, .assignmentReply:
             guard kind == .county else {
                 await refuse(.notAllowed, "only county offices file claims")
                 return
@@ -221,7 +221,7 @@ public final class HubService: Service, Sendable {
             } catch {
                 await refuse(.unavailable, "database: \(error)")
             }
-        case .welcome, .claimStatus, .checkResult:
+        case .welcome, .claimStatus, .checkResult, .assignmentOffer:
             await refuse(.notAllowed, "\(envelope.payload.type.rawValue) is sent by the hub, not to it")
         }
     }
@@ -265,6 +265,10 @@ public final class HubService: Service, Sendable {
                 case .leadStage(let change):
                     notices = try await registry.changeStage(
                         office: tenant, leadRef: change.leadRef, to: LeadStage(rawValue: change.stage) ?? .lead, on: connection)
+                case .assignmentReply(let answer):
+                    _ = try await DispatchDesk(logger: logger).applyReply(
+                        office: tenant, assignmentID: answer.assignmentID, accept: answer.accept, reason: answer.reason,
+                        at: Timestamp.parse(answer.repliedAt) ?? Date(), on: connection)
                 default:
                     return .refused(seq, ProtocolError(.notAllowed, "not a node message"))
                 }
@@ -363,6 +367,21 @@ extension ClaimStatus {
                   decision: notice.decision.map {
                       ClaimStatus.Decision(id: $0.id, kind: $0.kind, summary: $0.summary, reason: $0.reason, outcome: $0.outcome)
                   })
+    }
+}
+
+extension HubOutbox {
+    /// Offers a city lead to a county, inside the caller's transaction.
+    public static func enqueueOffer(_ assignment: AssignmentView, lead: CityLead, note: String?, explanation: String,
+                                    on connection: PostgresConnection, logger: Logger) async throws {
+        try await Outbox.enqueue(peer: assignment.county, on: connection, logger: logger) { seq in
+            let out = Envelope(seq: seq, payload: .assignmentOffer(AssignmentOffer(
+                assignmentID: assignment.id, cityLead: lead.id.uuidString.lowercased(), investorName: lead.investorName,
+                creditCode: lead.creditCode, projectName: lead.projectName, industry: lead.industry,
+                investmentWan: lead.investmentWan, landMu: lead.landMu, note: note, explanation: explanation,
+                offeredAt: assignment.assignedAt, respondBy: assignment.respondBy, assessBy: assignment.assessBy)))
+            return (out.id, out.payload.type.rawValue, String(decoding: out.frames()[1], as: UTF8.self))
+        }
     }
 }
 

@@ -83,8 +83,8 @@ public struct LinkState: Sendable {
 /// commit together (transactional outbox), so a lead filed while the hub is down reaches it later.
 public struct LeadBook: Sendable {
     public static let hubPeer = "hub"
-    let client: PostgresClient
-    let logger: Logger
+    public let client: PostgresClient
+    public let logger: Logger
 
     public init(client: PostgresClient, logger: Logger) {
         self.client = client

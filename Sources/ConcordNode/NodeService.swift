@@ -186,6 +186,8 @@ public final class NodeService: Service, Sendable {
             break
         case .claimStatus(let status):
             await apply(status, seq: envelope.seq ?? 0, loop: loop)
+        case .assignmentOffer(let offer):
+            await apply(offer, seq: envelope.seq ?? 0, loop: loop)
         case .error(let body):
             logger.warning("the hub refused a message", metadata: ["code": "\(body.code)", "detail": "\(body.detail)", "re": "\(envelope.re ?? "")"])
         default:
@@ -214,6 +216,32 @@ public final class NodeService: Service, Sendable {
             await send(Envelope(payload: .ack(Ack(through: through))), loop: loop)
         } catch {
             logger.warning("could not apply a claim status", metadata: ["seq": "\(seq)", "error": "\(error)"])
+        }
+    }
+
+    /// Records an offered city lead and advances the inbox in one transaction.
+    func apply(_ offer: AssignmentOffer, seq: Int64, loop: SocketLoop) async {
+        let logger = self.logger
+        do {
+            let through = try await database.client.withTransaction(logger: logger) { connection -> Int64 in
+                let hwm = try await Inbox.lock(peer: LeadBook.hubPeer, on: connection, logger: logger)
+                guard seq == hwm + 1 else { return hwm }
+                if let lead = UUID(uuidString: offer.cityLead) {
+                    try await connection.query("""
+                        INSERT INTO node_assignments (id, city_lead, investor_name, credit_code, project_name, industry,
+                            investment_wan, land_mu, note, explanation, offered_at, respond_by, assess_by)
+                        VALUES (\(offer.assignmentID), \(lead), \(offer.investorName), \(offer.creditCode), \(offer.projectName),
+                            \(offer.industry), \(offer.investmentWan), \(offer.landMu), \(offer.note), \(offer.explanation),
+                            \(offer.offeredAt)::timestamptz, \(offer.respondBy)::timestamptz, \(offer.assessBy)::timestamptz)
+                        ON CONFLICT (id) DO NOTHING
+                        """, logger: logger)
+                }
+                try await Inbox.advance(peer: LeadBook.hubPeer, to: seq, on: connection, logger: logger)
+                return seq
+            }
+            await send(Envelope(payload: .ack(Ack(through: through))), loop: loop)
+        } catch {
+            logger.warning("could not record an assignment", metadata: ["seq": "\(seq)", "error": "\(error)"])
         }
     }
 

@@ -13,12 +13,14 @@ public enum MessageType: String, CaseIterable, Sendable {
     case claimStatus = "claim.status"
     case check
     case checkResult = "check.result"
+    case assignmentOffer = "assignment.offer"
+    case assignmentReply = "assignment.reply"
 
     /// State-changing messages carry a per-sender `seq`, are kept in the sender's outbox until
     /// acknowledged, and are applied by the receiver exactly once, in order.
     public var changesState: Bool {
         switch self {
-        case .claimFile, .leadStage, .claimStatus: return true
+        case .claimFile, .leadStage, .claimStatus, .assignmentOffer, .assignmentReply: return true
         default: return false
         }
     }
@@ -36,6 +38,8 @@ public enum Payload: Sendable, Equatable {
     case claimStatus(ClaimStatus)
     case check(Check)
     case checkResult(CheckResult)
+    case assignmentOffer(AssignmentOffer)
+    case assignmentReply(AssignmentReply)
 
     public var type: MessageType {
         switch self {
@@ -49,6 +53,8 @@ public enum Payload: Sendable, Equatable {
         case .claimStatus: return .claimStatus
         case .check: return .check
         case .checkResult: return .checkResult
+        case .assignmentOffer: return .assignmentOffer
+        case .assignmentReply: return .assignmentReply
         }
     }
 
@@ -86,6 +92,8 @@ public enum Payload: Sendable, Equatable {
         case .claimStatus(let body): return encode(body)
         case .check(let body): return encode(body)
         case .checkResult(let body): return encode(body)
+        case .assignmentOffer(let body): return encode(body)
+        case .assignmentReply(let body): return encode(body)
         }
     }
 
@@ -112,6 +120,8 @@ public enum Payload: Sendable, Equatable {
             case .claimStatus: return .success(.claimStatus(try body(ClaimStatus.self)))
             case .check: return .success(.check(try body(Check.self)))
             case .checkResult: return .success(.checkResult(try body(CheckResult.self)))
+            case .assignmentOffer: return .success(.assignmentOffer(try body(AssignmentOffer.self)))
+            case .assignmentReply: return .success(.assignmentReply(try body(AssignmentReply.self)))
             }
         } catch let error as ProtocolError {
             return .failure(error)
@@ -430,5 +440,76 @@ public struct CheckResult: Codable, Sendable, Equatable, Validating {
 
     func validate() throws {
         try checkDate(since, "since")
+    }
+}
+
+/// Hub → node: the city offers the office a city-level lead, with deadlines to respond and assess.
+public struct AssignmentOffer: Codable, Sendable, Equatable, Validating {
+    public var assignmentID: Int64
+    public var cityLead: String
+    public var investorName: String
+    public var creditCode: String?
+    public var projectName: String?
+    public var industry: String?
+    public var investmentWan: Double?
+    public var landMu: Double?
+    public var note: String?
+    /// Why this county was recommended (score and factors), in Chinese.
+    public var explanation: String
+    public var offeredAt: String
+    public var respondBy: String
+    public var assessBy: String
+
+    public init(assignmentID: Int64, cityLead: String, investorName: String, creditCode: String?, projectName: String?,
+                industry: String?, investmentWan: Double?, landMu: Double?, note: String?, explanation: String,
+                offeredAt: Date, respondBy: Date, assessBy: Date) {
+        (self.assignmentID, self.cityLead, self.investorName, self.creditCode) = (assignmentID, cityLead, investorName, creditCode)
+        (self.projectName, self.industry, self.investmentWan, self.landMu) = (projectName, industry, investmentWan, landMu)
+        (self.note, self.explanation) = (note, explanation)
+        (self.offeredAt, self.respondBy, self.assessBy) = (Timestamp.format(offeredAt), Timestamp.format(respondBy), Timestamp.format(assessBy))
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case assignmentID = "assignment_id", cityLead = "city_lead", investorName = "investor_name", creditCode = "credit_code"
+        case projectName = "project_name", industry, investmentWan = "investment_wan", landMu = "land_mu", note, explanation
+        case offeredAt = "offered_at", respondBy = "respond_by", assessBy = "assess_by"
+    }
+
+    func validate() throws {
+        try check(assignmentID >= 1, "assignment_id", "must be ≥ 1")
+        try checkText(cityLead, "city_lead", max: 64, required: true)
+        try checkText(investorName, "investor_name", max: 200, required: true)
+        try checkText(note, "note", max: 2000)
+        try checkText(explanation, "explanation", max: 4000)
+        for (field, value) in [("offered_at", offeredAt), ("respond_by", respondBy), ("assess_by", assessBy)] {
+            try checkText(value, field, max: 40, required: true)
+            try checkDate(value, field)
+        }
+    }
+}
+
+/// Node → hub: the office accepts or declines an offered city lead (a decline needs a reason).
+public struct AssignmentReply: Codable, Sendable, Equatable, Validating {
+    public var assignmentID: Int64
+    public var accept: Bool
+    public var reason: String?
+    public var repliedAt: String
+
+    public init(assignmentID: Int64, accept: Bool, reason: String?, repliedAt: Date) {
+        self.assignmentID = assignmentID
+        self.accept = accept
+        self.reason = reason
+        self.repliedAt = Timestamp.format(repliedAt)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case assignmentID = "assignment_id", accept, reason, repliedAt = "replied_at"
+    }
+
+    func validate() throws {
+        try check(assignmentID >= 1, "assignment_id", "must be ≥ 1")
+        try checkText(reason, "reason", max: 2000)
+        if !accept { try check(!(reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty, "reason", "a decline needs a reason") }
+        try checkDate(repliedAt, "replied_at")
     }
 }

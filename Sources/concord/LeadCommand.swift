@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConcordDomain
+import ConcordHub
 import ConcordNode
 import ConcordProtocol
 import ConcordStore
@@ -46,9 +47,12 @@ struct LeadCommand: AsyncParsableCommand {
         @Option(help: "阶段 (stage): 线索 洽谈 签约 注册 建设.") var stage: String = "线索"
         @Option(help: "备注 (notes).") var notes: String?
         @Option(help: "批量导入的 CSV 文件 (UTF-8).") var csv: String?
+        @Flag(help: "报备市级线索（用协同中心配置），待派给区县 (a city-level lead, filed at the hub).") var city = false
+        @Option(help: "市级线索的环境容量需求 (environmental capacity the project needs).") var environmentNeed: Double?
 
         func run() async throws {
             try await reportingErrors {
+                if city { return try await fileCityLead() }
                 let leads: [NewLead]
                 if let csv {
                     guard investor == nil else { throw CLIError("BAD_ARGUMENT", "--csv 与 --investor 不能同时使用") }
@@ -80,13 +84,16 @@ struct LeadCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "列出本区县的线索及协同中心的裁定 (list leads and their claim status).",
+            abstract: "列出线索及协同中心的裁定；用协同中心配置时列出市级线索 (list leads).",
             discussion: "例: concord lead list --config 360402.toml"
         )
         @OptionGroup var node: NodeConfigOption
 
         func run() async throws {
             try await reportingErrors {
+                if (try? ConfigLoading.load(node.config).string("role")) == "hub" {
+                    return try await listCityLeads(config: node.config)
+                }
                 let (leads, link, waiting) = try await node.withLeadBook { book, _ in
                     (try await book.list(), try await book.link(), try await book.waiting())
                 }
@@ -224,5 +231,42 @@ enum LeadText {
             }
         }
         return lines.joined(separator: "\n")
+    }
+}
+
+extension LeadCommand.Add {
+    /// `lead add --city`: a city-level lead at the hub, waiting in the pool for dispatch.
+    func fileCityLead() async throws {
+        guard let investor else { throw CLIError("BAD_ARGUMENT", "需要 --investor") }
+        let file = try ConfigLoading.load(node.config)
+        let configuration = try ConfigLoading.checked { try HubConfiguration.load(file) }
+        let logger = CLILogging.logger("concord.dispatch")
+        let (code, project, industry, chain, investment, landMu, energy, environment) =
+            (self.code, self.project, self.industry, self.chain, self.investment, self.landMu, self.energy, self.environmentNeed)
+        let officer = self.officer ?? "city"
+        let id = try await Database.withDatabase(configuration.database, logger: logger) { db in
+            try await DispatchDesk(logger: logger).addCityLead(
+                investorName: investor, creditCode: code, projectName: project, industry: industry, chain: chain,
+                investmentWan: investment, landMu: landMu, energyTce: energy, environment: environment,
+                filedBy: officer, now: Date(), client: db.client)
+        }
+        print("已报备市级线索 \(id.uuidString.lowercased().prefix(8))  \(investor)，待派单（concord recommend / concord assign）")
+    }
+}
+
+extension LeadCommand.List {
+    func listCityLeads(config: String) async throws {
+        let file = try ConfigLoading.load(config)
+        let configuration = try ConfigLoading.checked { try HubConfiguration.load(file) }
+        let logger = CLILogging.logger("concord.dispatch")
+        let leads = try await Database.withDatabase(configuration.database, logger: logger) { db in
+            try await DispatchDesk(logger: logger).cityLeads(client: db.client)
+        }
+        print("编号\t\t状态\t投资方")
+        for lead in leads {
+            let status = ["pool": "待派", "offered": "已派待答复", "accepted": "区县已接受"][lead.status] ?? lead.status
+            print("\(lead.id.uuidString.lowercased().prefix(8))\t\(status)\t\(lead.investorName)")
+        }
+        print("共 \(leads.count) 条市级线索")
     }
 }

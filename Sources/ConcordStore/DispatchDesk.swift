@@ -1,0 +1,206 @@
+import ConcordDomain
+import Foundation
+import Logging
+import PostgresNIO
+
+/// A city-level lead waiting for, offered to, or taken by a county.
+public struct CityLead: Sendable {
+    public let id: UUID
+    public let investorName: String
+    public let creditCode: String?
+    public let projectName: String?
+    public let industry: String?
+    public let chain: String?
+    public let investmentWan: Double?
+    public let landMu: Double?
+    public let energyTce: Double?
+    public let environment: Double?
+    public let filedAt: Date
+    public let status: String
+
+    public var needs: CityLeadNeeds {
+        CityLeadNeeds(industry: industry, chain: chain, landMu: landMu, energyTce: energyTce, environment: environment)
+    }
+}
+
+/// An assignment as the coordinator or the office sees it.
+public struct AssignmentView: Sendable {
+    public let id: Int64
+    public let cityLead: UUID
+    public let county: String
+    public let investorName: String
+    public let assignedAt: Date
+    public let respondBy: Date
+    public let assessBy: Date
+    public let status: String
+    public let respondedAt: Date?
+    public let reason: String?
+
+    /// Offered and past the time to respond.
+    public func isOverdue(now: Date) -> Bool { status == "offered" && now > respondBy }
+}
+
+/// City dispatch at the hub: county profiles, city leads, offers and the offices' answers.
+public struct DispatchDesk: Sendable {
+    let logger: Logger
+
+    public init(logger: Logger) {
+        self.logger = logger
+    }
+
+    public func setProfile(_ profile: CountyProfile, client: PostgresClient) async throws {
+        var land: [String] = []
+        for (park, mu) in profile.landByPark.sorted(by: { $0.key < $1.key }) { land.append("\"\(jsonEscape(park))\":\(mu)") }
+        let landJSON = "{" + land.joined(separator: ",") + "}"
+        do {
+            try await client.query("""
+                INSERT INTO county_profiles (county, industries, chains, land_mu, energy_tce, environment, policy_tags, updated_at)
+                VALUES (\(profile.county), \(profile.industries), \(profile.chains), \(landJSON)::jsonb, \(profile.energyTce),
+                        \(profile.environment), \(profile.policyTags), now())
+                ON CONFLICT (county) DO UPDATE SET industries = EXCLUDED.industries, chains = EXCLUDED.chains,
+                    land_mu = EXCLUDED.land_mu, energy_tce = EXCLUDED.energy_tce, environment = EXCLUDED.environment,
+                    policy_tags = EXCLUDED.policy_tags, updated_at = now()
+                """, logger: logger)
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23503" {
+            throw StoreError(.notFound, "没有租户 \(profile.county)：请先用 concord tenant add 登记该区县")
+        }
+    }
+
+    public func profiles(client: PostgresClient) async throws -> [CountyProfile] {
+        let rows = try await client.query("""
+            SELECT p.county, p.industries, p.chains, p.land_mu::text, p.energy_tce::float8, p.environment::float8, p.policy_tags
+            FROM county_profiles p JOIN tenants t ON t.id = p.county WHERE t.revoked_at IS NULL ORDER BY p.county
+            """, logger: logger)
+        var profiles: [CountyProfile] = []
+        for try await (county, industries, chains, land, energy, environment, tags) in rows.decode(
+            (String, [String], [String], String, Double, Double, [String]).self) {
+            let parks = (try? JSONSerialization.jsonObject(with: Data(land.utf8))) as? [String: Double] ?? [:]
+            profiles.append(CountyProfile(county: county, industries: industries, chains: chains, landByPark: parks,
+                                          energyTce: energy, environment: environment, policyTags: tags))
+        }
+        return profiles
+    }
+
+    /// Leads each county holds or contests and offers it has not answered.
+    public func openLoad(client: PostgresClient) async throws -> [String: Int] {
+        let rows = try await client.query("""
+            SELECT office, count(*)::int FROM (
+                SELECT office FROM claims WHERE status IN ('held', 'contested', 'joint')
+                UNION ALL SELECT county FROM assignments WHERE status = 'offered'
+            ) load GROUP BY office
+            """, logger: logger)
+        var load: [String: Int] = [:]
+        for try await (county, count) in rows.decode((String, Int).self) { load[county] = count }
+        return load
+    }
+
+    public func addCityLead(investorName: String, creditCode: String?, projectName: String?, industry: String?, chain: String?,
+                            investmentWan: Double?, landMu: Double?, energyTce: Double?, environment: Double?,
+                            filedBy: String, now: Date, client: PostgresClient) async throws -> UUID {
+        let id = UUID()
+        try await client.query("""
+            INSERT INTO city_leads (id, investor_name, credit_code, project_name, industry, industry_chain, investment_wan,
+                                    land_mu, energy_tce, environment, filed_at, filed_by)
+            VALUES (\(id), \(investorName), \(creditCode), \(projectName), \(industry), \(chain), \(investmentWan), \(landMu),
+                    \(energyTce), \(environment), \(now), \(filedBy))
+            """, logger: logger)
+        return id
+    }
+
+    public func cityLead(_ idOrPrefix: String, client: PostgresClient) async throws -> CityLead {
+        let prefix = idOrPrefix.lowercased()
+        guard prefix.count >= 4 else { throw StoreError(.invalidInput, "市级线索编号至少写 4 位：\(idOrPrefix)") }
+        let found = try await cityLeads(where: "id::text LIKE \(prefix) || '%'", client: client)
+        guard found.count == 1 else {
+            throw StoreError(found.isEmpty ? .notFound : .invalidInput,
+                             found.isEmpty ? "没有编号为 \(idOrPrefix) 的市级线索" : "编号前缀 \(idOrPrefix) 对应多条市级线索")
+        }
+        return found[0]
+    }
+
+    public func cityLeads(client: PostgresClient) async throws -> [CityLead] {
+        try await cityLeads(where: "TRUE", client: client)
+    }
+
+    func cityLeads(where condition: PostgresQuery, client: PostgresClient) async throws -> [CityLead] {
+        let query = PostgresQuery(unsafeSQL: """
+            SELECT id, investor_name, credit_code, project_name, industry, industry_chain, investment_wan::float8, land_mu::float8,
+                   energy_tce::float8, environment::float8, filed_at, status
+            FROM city_leads WHERE \(condition.sql) ORDER BY filed_at
+            """, binds: condition.binds)
+        let rows = try await client.query(query, logger: logger)
+        var leads: [CityLead] = []
+        for try await row in rows.decode((UUID, String, String?, String?, String?, String?, Double?, Double?, Double?, Double?, Date, String).self) {
+            leads.append(CityLead(id: row.0, investorName: row.1, creditCode: row.2, projectName: row.3, industry: row.4, chain: row.5,
+                                  investmentWan: row.6, landMu: row.7, energyTce: row.8, environment: row.9, filedAt: row.10, status: row.11))
+        }
+        return leads
+    }
+
+    /// Records an offer in the caller's transaction. The caller enqueues the assignment.offer.
+    public func assign(_ lead: CityLead, to county: String, note: String?, score: Double?, by coordinator: String,
+                       deadlines: DispatchDeadlines, now: Date, on connection: PostgresConnection) async throws -> AssignmentView {
+        var kind: String?
+        let tenant = try await connection.query("SELECT kind FROM tenants WHERE id = \(county) AND revoked_at IS NULL", logger: logger)
+        for try await value in tenant.decode(String.self) { kind = value }
+        guard kind == "county" else { throw StoreError(.notFound, "\(county) 不是有效的区县租户") }
+        let current = try await connection.query("SELECT status FROM city_leads WHERE id = \(lead.id) FOR UPDATE", logger: logger)
+        var status = ""
+        for try await value in current.decode(String.self) { status = value }
+        guard status == "pool" else {
+            throw StoreError(.invalidInput, status == "offered" ? "该线索已派给某区县，等待答复中" : "该线索已被区县接受")
+        }
+        let respondBy = now.addingTimeInterval(TimeInterval(deadlines.respondHours) * 3600)
+        let assessBy = now.addingTimeInterval(TimeInterval(deadlines.assessHours) * 3600)
+        var id: Int64 = 0
+        let inserted = try await connection.query("""
+            INSERT INTO assignments (city_lead, county, note, score, assigned_at, assigned_by, respond_by, assess_by)
+            VALUES (\(lead.id), \(county), \(note), \(score), \(now), \(coordinator), \(respondBy), \(assessBy)) RETURNING id
+            """, logger: logger)
+        for try await value in inserted.decode(Int64.self) { id = value }
+        try await connection.query("UPDATE city_leads SET status = 'offered' WHERE id = \(lead.id)", logger: logger)
+        try await AuditChain.append(.init(actor: coordinator, action: "assignment", subject: "city_lead:\(lead.id.uuidString.lowercased())",
+                                          detailJSON: auditDetail(["assignment": "\(id)", "county": county, "note": note ?? ""])),
+                                    on: connection, logger: logger)
+        return AssignmentView(id: id, cityLead: lead.id, county: county, investorName: lead.investorName, assignedAt: now,
+                              respondBy: respondBy, assessBy: assessBy, status: "offered", respondedAt: nil, reason: nil)
+    }
+
+    /// An office's answer, applied in the caller's transaction. Only the county it was offered to may
+    /// answer, and only once.
+    public func applyReply(office: String, assignmentID: Int64, accept: Bool, reason: String?, at: Date,
+                           on connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query("""
+            UPDATE assignments SET status = \(accept ? "accepted" : "declined"), responded_at = \(at), reason = \(reason)
+            WHERE id = \(assignmentID) AND county = \(office) AND status = 'offered' RETURNING city_lead
+            """, logger: logger)
+        var lead: UUID?
+        for try await value in rows.decode(UUID.self) { lead = value }
+        guard let lead else {
+            logger.notice("ignored an answer to an assignment that is not pending for this office",
+                          metadata: ["office": "\(office)", "assignment": "\(assignmentID)"])
+            return false
+        }
+        try await connection.query(
+            "UPDATE city_leads SET status = \(accept ? "accepted" : "pool") WHERE id = \(lead)", logger: logger)
+        try await AuditChain.append(.init(actor: office, action: accept ? "assignment.accepted" : "assignment.declined",
+                                          subject: "city_lead:\(lead.uuidString.lowercased())",
+                                          detailJSON: auditDetail(["assignment": "\(assignmentID)", "reason": reason ?? ""])),
+                                    on: connection, logger: logger)
+        return true
+    }
+
+    public func assignments(county: String?, client: PostgresClient) async throws -> [AssignmentView] {
+        let rows = try await client.query("""
+            SELECT a.id, a.city_lead, a.county, l.investor_name, a.assigned_at, a.respond_by, a.assess_by, a.status, a.responded_at, a.reason
+            FROM assignments a JOIN city_leads l ON l.id = a.city_lead
+            WHERE \(county)::text IS NULL OR a.county = \(county) ORDER BY a.id
+            """, logger: logger)
+        var views: [AssignmentView] = []
+        for try await row in rows.decode((Int64, UUID, String, String, Date, Date, Date, String, Date?, String?).self) {
+            views.append(AssignmentView(id: row.0, cityLead: row.1, county: row.2, investorName: row.3, assignedAt: row.4,
+                                        respondBy: row.5, assessBy: row.6, status: row.7, respondedAt: row.8, reason: row.9))
+        }
+        return views
+    }
+}

@@ -264,7 +264,8 @@ public final class HubService: Service, Sendable {
                     }
                 case .leadStage(let change):
                     notices = try await registry.changeStage(
-                        office: tenant, leadRef: change.leadRef, to: LeadStage(rawValue: change.stage) ?? .lead, on: connection)
+                        office: tenant, leadRef: change.leadRef, to: LeadStage(rawValue: change.stage) ?? .lead,
+                        changedAt: Timestamp.parse(change.changedAt), on: connection)
                 case .assignmentReply(let answer):
                     _ = try await DispatchDesk(logger: logger).applyReply(
                         office: tenant, assignmentID: answer.assignmentID, accept: answer.accept, reason: answer.reason,

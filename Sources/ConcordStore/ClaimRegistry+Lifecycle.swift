@@ -78,7 +78,7 @@ extension ClaimRegistry {
 
     /// Records a stage change reported by an office. 投产 settles the claim; 终止 releases it, and
     /// the earliest contesting claim (first report) takes the enterprise over.
-    public func changeStage(office: String, leadRef: String, to stage: LeadStage,
+    public func changeStage(office: String, leadRef: String, to stage: LeadStage, changedAt: Date? = nil,
                             on connection: PostgresConnection) async throws -> [ClaimNotice] {
         var found: (id: Int64, status: String, stage: String)?
         let rows = try await connection.query(
@@ -98,6 +98,10 @@ extension ClaimRegistry {
         try await connection.query(
             "UPDATE claims SET stage = \(stage.rawValue), status = \(newStatus), last_progress_at = now() WHERE id = \(claim.id)",
             logger: logger)
+        try await connection.query("""
+            INSERT INTO claim_stages (claim_id, stage, reached_at) VALUES (\(claim.id), \(stage.rawValue), \(changedAt ?? Date()))
+            ON CONFLICT DO NOTHING
+            """, logger: logger)
         try await AuditChain.append(.init(actor: office, action: "stage", subject: "claim:\(claim.id)",
                                           detailJSON: auditDetail(["lead": leadRef, "stage": stage.rawValue])),
                                     on: connection, logger: logger)

@@ -121,6 +121,9 @@ public struct ClaimRegistry: Sendable {
             """, logger: logger)
         var claimID: Int64 = 0
         for try await id in insert.decode(Int64.self) { claimID = id }
+        try await connection.query("""
+            INSERT INTO claim_stages (claim_id, stage, reached_at) VALUES (\(claimID), \(filing.stage.rawValue), \(filing.reportedAt))
+            """, logger: logger)
 
         let result: ClaimOutcome.Status
         if let holder {

@@ -1,0 +1,142 @@
+import ArgumentParser
+import ConcordDomain
+import ConcordHub
+import ConcordStore
+import Foundation
+
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "招商驾驶舱：各区县与合计的报备、转化、时长、派单、撞单与查询指标 (the cockpit report).",
+        discussion: """
+            指标定义见 README「concord report」一节（代码中集中定义于 Cockpit）。日期为北京时间 YYYY-MM-DD，
+            --to 当天不含在内；默认最近 365 天。
+
+            例: concord report --config hub.toml --from 2026-01-01 --to 2027-01-01 --format table
+                concord report --config hub.toml --format csv > cockpit.csv
+            """
+    )
+    @OptionGroup var hub: TenantCommand.HubConfigOption
+    @Option(help: "起始日期（含） (from, inclusive).") var from: String?
+    @Option(help: "截止日期（不含） (to, exclusive).") var to: String?
+    @Option(help: "table | csv | json") var format: String = "table"
+
+    func run() async throws {
+        try await reportingErrors {
+            guard ["table", "csv", "json"].contains(format) else { throw CLIError("BAD_ARGUMENT", "--format 应为 table、csv 或 json") }
+            let now = Date()
+            func day(_ text: String?, _ fallback: Date) throws -> Date {
+                guard let text else { return fallback }
+                guard let date = ReportText.day(text) else { throw CLIError("BAD_ARGUMENT", "日期应为 YYYY-MM-DD：\(text)") }
+                return date
+            }
+            let start = try day(from, now.addingTimeInterval(-365 * 86_400))
+            let end = try day(to, now.addingTimeInterval(86_400))
+            let configuration = try hub.load()
+            let logger = CLILogging.logger("concord.report")
+            let input = try await Database.withDatabase(configuration.database, logger: logger) { db in
+                try await CockpitSource.load(client: db.client, logger: logger)
+            }
+            let rows = Cockpit.compute(input, from: start, to: end, now: now)
+            switch format {
+            case "csv": print(ReportText.csv(rows), terminator: "")
+            case "json": print(ReportText.json(rows))
+            default: print(ReportText.table(rows, from: start, to: end))
+            }
+        }
+    }
+}
+
+enum ReportText {
+    static func day(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd"
+        formatter.timeZone = TimeZone(identifier: "Asia/Shanghai")
+        formatter.isLenient = false
+        return formatter.date(from: text)
+    }
+
+    static func number(_ value: Double?) -> String {
+        guard let value else { return "-" }
+        return String(format: "%.1f", value)
+    }
+
+    static func percent(_ value: Double?) -> String {
+        guard let value else { return "-" }
+        return String(format: "%.0f%%", value * 100)
+    }
+
+    static let outcomeNames = ["award": "判归首报", "transfer": "流转", "joint": "联合招引", "distinct": "不同项目",
+                               "taskforce": "专班", "reject": "驳回"]
+
+    /// The columns, in order, with how each row fills them.
+    static let columns: [(String, @Sendable (CockpitRow) -> String)] = [
+        ("区县", { $0.scope }),
+        ("报备数", { "\($0.leadsFiled)" }),
+        ("阶段分布", { row in LeadStage.allCases.compactMap { s in row.byStage[s].map { "\(s.chineseName)\($0)" } }.joined(separator: " ") }),
+        ("线索→洽谈", { row in percent(row.conversions.first { $0.from == .lead }?.rate) }),
+        ("洽谈→签约", { row in percent(row.conversions.first { $0.from == .negotiating }?.rate) }),
+        ("至签约天数中位", { number($0.daysToSigned?.median) }),
+        ("至签约天数P90", { number($0.daysToSigned?.p90) }),
+        ("派单答复小时中位", { number($0.responseHours?.median) }),
+        ("派单答复小时P90", { number($0.responseHours?.p90) }),
+        ("逾期派单", { "\($0.overdue)" }),
+        ("撞单", { "\($0.conflictsOpened)" }),
+        ("已裁决", { "\($0.conflictsResolved)" }),
+        ("裁决天数中位", { number($0.daysToDecision?.median) }),
+        ("裁决结果", { row in row.outcomes.sorted { $0.key < $1.key }.map { "\(outcomeNames[$0.key] ?? $0.key)\($0.value)" }.joined(separator: " ") }),
+        ("查询", { "\($0.checks)" }),
+    ]
+
+    static func table(_ rows: [CockpitRow], from: Date, to: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd"
+        formatter.timeZone = TimeZone(identifier: "Asia/Shanghai")
+        var lines = ["招商驾驶舱  \(formatter.string(from: from)) 至 \(formatter.string(from: to))（不含）"]
+        for row in rows {
+            lines.append("")
+            lines.append("【\(row.scope)】")
+            for (name, value) in columns.dropFirst() { lines.append("  \(name)：\(value(row))") }
+            for step in row.daysBetween {
+                lines.append("  \(step.from.chineseName)→\(step.to.chineseName) 天数：中位 \(number(step.spread.median))，P90 \(number(step.spread.p90))（\(step.spread.count) 条）")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func csv(_ rows: [CockpitRow]) -> String {
+        func field(_ text: String) -> String {
+            text.contains(",") || text.contains("\"") ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+        }
+        var lines = [columns.map { field($0.0) }.joined(separator: ",")]
+        for row in rows { lines.append(columns.map { field($0.1(row)) }.joined(separator: ",")) }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func json(_ rows: [CockpitRow]) -> String {
+        func spread(_ s: Spread?) -> JSONText.Value {
+            guard let s else { return .object([]) }
+            return .object([("median", .number(s.median)), ("p90", .number(s.p90)), ("count", .number(Double(s.count)))])
+        }
+        let values: [JSONText.Value] = rows.map { row in
+            .object([
+                ("scope", .string(row.scope)),
+                ("leads_filed", .number(Double(row.leadsFiled))),
+                ("by_stage", .object(LeadStage.allCases.compactMap { s in row.byStage[s].map { (s.rawValue, .number(Double($0))) } })),
+                ("conversions", .array(row.conversions.map { .object([("from", .string($0.from.rawValue)), ("to", .string($0.to.rawValue)),
+                                                                     ("rate", .number(($0.rate * 1000).rounded() / 1000))]) })),
+                ("days_to_signed", spread(row.daysToSigned)),
+                ("days_between", .array(row.daysBetween.map { .object([("from", .string($0.from.rawValue)), ("to", .string($0.to.rawValue)),
+                                                                      ("spread", spread($0.spread))]) })),
+                ("assignment_response_hours", spread(row.responseHours)),
+                ("assignments_overdue", .number(Double(row.overdue))),
+                ("conflicts_opened", .number(Double(row.conflictsOpened))),
+                ("conflicts_resolved", .number(Double(row.conflictsResolved))),
+                ("days_to_decision", spread(row.daysToDecision)),
+                ("outcomes", .object(row.outcomes.sorted { $0.key < $1.key }.map { ($0.key, .number(Double($0.value))) })),
+                ("checks", .number(Double(row.checks))),
+            ])
+        }
+        return JSONText.render(.array(values))
+    }
+}

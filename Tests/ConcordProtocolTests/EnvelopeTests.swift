@@ -31,6 +31,10 @@ struct EnvelopeTests {
                                       conflictID: 9, possibleDuplicates: [.init(office: "360404", score: 0.6, reasons: ["字号相同：观途"])])), 3),
             (.check(Check(name: "观途网络科技", creditCode: nil)), nil),
             (.checkResult(CheckResult(verdict: .pursued, since: date, reasons: ["字号相同：观途"])), nil),
+            (.assignmentOffer(AssignmentOffer(assignmentID: 3, cityLead: "0b7e3c5a-1d2f-4e6a-9b8c-7d6e5f4a3b2c", investorName: "赣锋锂业集团股份有限公司",
+                                              creditCode: nil, projectName: "固态电池", industry: "新能源", investmentWan: 500_000, landMu: 400,
+                                              note: nil, explanation: "推荐分 98", offeredAt: date, respondBy: date, assessBy: date)), 4),
+            (.assignmentReply(AssignmentReply(assignmentID: 3, accept: false, reason: "用地已规划", repliedAt: date)), 5),
         ]
         #expect(payloads.count == MessageType.allCases.count)
         for (payload, seq) in payloads {
@@ -71,6 +75,7 @@ struct EnvelopeTests {
         #expect(code(frames(#"{"type":"lead.stage","id":"a","seq":1,"body":{"lead_ref":"L","stage":"won","changed_at":"2026-11-30T08:00:00Z"}}"#)) == .invalidField)
         #expect(code(frames(#"{"type":"lead.stage","id":"a","seq":1,"body":{"lead_ref":"L","stage":"signed","changed_at":"yesterday"}}"#)) == .invalidField)
         #expect(code(frames(#"{"type":"claim.file","id":"a","seq":1,"body":{"lead_ref":"L","investor_name":"X","stage":"lead","reported_at":"2026-11-30T08:00:00Z","investment_wan":-1}}"#)) == .invalidField)
+        #expect(code(frames(#"{"type":"assignment.reply","id":"a","seq":1,"body":{"assignment_id":1,"accept":false,"replied_at":"2026-11-30T08:00:00Z"}}"#)) == .invalidField)
         if case .failure(let failure) = Envelope.decode(frames(#"{"type":"claim.file","id":"a","seq":1,"body":{"investor_name":"X"}}"#)) {
             #expect(failure.error.detail.contains("lead_ref"))
         }

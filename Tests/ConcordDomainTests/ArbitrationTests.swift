@@ -67,6 +67,7 @@ struct ArbitrationTests {
         #expect(check(.transfer(from: "360402", to: "360404", fromShare: 50, toShare: 50, years: 5)) == nil)
         #expect(check(.transfer(from: "360402", to: "360404", fromShare: 60, toShare: 50, years: 5)) == "BAD_SPLIT")
         #expect(check(.transfer(from: "360423", to: "360404", fromShare: 50, toShare: 50, years: 5)) == "NOT_A_PARTY")
+        #expect(check(.transfer(from: "360402", to: "360423", fromShare: 50, toShare: 50, years: 5)) == "NOT_A_PARTY")
         #expect(check(.joint(offices: ["360402", "360404"], shares: [60, 40])) == nil)
         #expect(check(.joint(offices: ["360402", "360404"], shares: [60, 30])) == "BAD_SPLIT")
         #expect(check(.award(office: "360423")) == "NOT_A_PARTY")

@@ -143,6 +143,39 @@ struct HubProtocolTests {
         }
     }
 
+    @Test("a city dispatch reaches the county, and its answer is applied once")
+    func dispatchOverTheWire() async throws {
+        try await HubHarness.run { hub in
+            let node = try await hub.connect("360404")
+            _ = try await node.send(.hello(Hello(nodeVersion: "test", receivedThrough: 0)))
+            #expect(await node.expect { if case .welcome = $0.payload { return true } else { return false } } != nil)
+            let desk = DispatchDesk(logger: TestDatabase.logger)
+            let id = try await desk.addCityLead(investorName: "赣锋锂业集团股份有限公司", creditCode: nil, projectName: "固态电池",
+                                                industry: "新能源", chain: nil, investmentWan: 500_000, landMu: 400, energyTce: nil,
+                                                environment: nil, filedBy: "city", now: Date(), client: hub.db.client)
+            let lead = try await desk.cityLead(String(id.uuidString.prefix(8)), client: hub.db.client)
+            _ = try await hub.db.client.withTransaction(logger: TestDatabase.logger) { connection in
+                let assignment = try await desk.assign(lead, to: "360404", note: "请评估", score: 90, by: "city",
+                                                       deadlines: DispatchDeadlines(), now: Date(), on: connection)
+                try await HubOutbox.enqueueOffer(assignment, lead: lead, note: "请评估", explanation: "推荐分 90",
+                                                 on: connection, logger: TestDatabase.logger)
+            }
+            // Written by a coordinator's command, delivered by the running hub within a second or so.
+            let offer = try #require(await node.expect { if case .assignmentOffer = $0.payload { return true } else { return false } })
+            guard case .assignmentOffer(let body) = offer.payload else { return }
+            #expect(body.investorName == "赣锋锂业集团股份有限公司" && body.explanation == "推荐分 90")
+            let reply = Payload.assignmentReply(AssignmentReply(assignmentID: body.assignmentID, accept: false, reason: "用地已规划", repliedAt: Date()))
+            _ = try await node.send(reply, seq: 1)
+            _ = try await node.send(reply, seq: 1)
+            #expect(await node.expect { $0.ackThrough == 1 } != nil)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await hub.count("SELECT count(*)::int FROM assignments WHERE status = 'declined' AND reason = '用地已规划'") == 1)
+            #expect(try await hub.count("SELECT count(*)::int FROM city_leads WHERE status = 'pool'") == 1)
+            #expect(try await hub.count("SELECT count(*)::int FROM audit_chain WHERE action = 'assignment.declined'") == 1)
+            await node.close()
+        }
+    }
+
     @Test("unacknowledged notices are resent, and hello resumes after what the node has")
     func resendUntilAcknowledged() async throws {
         try await HubHarness.run { hub in

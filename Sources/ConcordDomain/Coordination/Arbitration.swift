@@ -167,8 +167,11 @@ public enum ArbitrationRules {
         switch decision {
         case .award(let office):
             if !offices.contains(office) { return .notAParty(office) }
-        case .transfer(let from, _, let a, let b, let years):
+        case .transfer(let from, let to, let a, let b, let years):
+            // The receiving county must have its own claim to take over (a county outside the
+            // conflict is reached by city dispatch instead).
             if !offices.contains(from) { return .notAParty(from) }
+            if !offices.contains(to) || to == from { return .notAParty(to) }
             if a < 0 || b < 0 || a + b != 100 { return .badSplit("\(a):\(b) 之和应为 100") }
             if !(1...20).contains(years) { return .badSplit("年限应在 1 到 20 年之间") }
         case .joint(let members, let shares):

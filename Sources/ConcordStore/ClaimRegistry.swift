@@ -151,6 +151,12 @@ public struct ClaimRegistry: Sendable {
             result = .held
         }
 
+        if (filing.investmentWan ?? 0) >= EventLog.claimThresholdWan {
+            try await EventLog.append(topic: "claim.filed", county: filing.office, payload: [
+                "claim": "\(claimID)", "investor_name": filing.investorName, "project_name": filing.projectName ?? "",
+                "industry": filing.industry ?? "", "investment_wan": "\(filing.investmentWan ?? 0)", "stage": filing.stage.rawValue,
+            ], on: connection, logger: logger)
+        }
         try await AuditChain.append(.init(
             actor: filing.office, action: "claim", subject: keys.first ?? "",
             detailJSON: auditDetail(["claim": "\(claimID)", "lead": filing.leadRef, "status": statusText(result)])),

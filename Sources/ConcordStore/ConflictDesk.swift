@@ -165,6 +165,10 @@ public struct ConflictDesk: Sendable {
                                      "reason": reason, "supersedes": supersedes.map(String.init) ?? ""])),
             on: connection, logger: logger)
 
+        try await EventLog.append(topic: "conflict.decided", county: view.parties.first { $0.claimID == plan.holder }?.office, payload: [
+            "conflict": "\(conflictID)", "decision": "\(decisionID)", "kind": decision.kind, "summary": decision.summary,
+            "offices": view.parties.map(\.office).joined(separator: ","),
+        ], on: connection, logger: logger)
         let holderOffice = view.parties.first { $0.claimID == plan.holder }?.office
         let holderSince = view.parties.first { $0.claimID == plan.holder }?.reportedAt
         var notices: [ClaimNotice] = []

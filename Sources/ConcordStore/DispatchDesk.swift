@@ -159,6 +159,10 @@ public struct DispatchDesk: Sendable {
             """, logger: logger)
         for try await value in inserted.decode(Int64.self) { id = value }
         try await connection.query("UPDATE city_leads SET status = 'offered' WHERE id = \(lead.id)", logger: logger)
+        try await EventLog.append(topic: "dispatch.offered", county: county, payload: [
+            "assignment": "\(id)", "investor_name": lead.investorName, "project_name": lead.projectName ?? "",
+            "industry": lead.industry ?? "", "land_mu": "\(lead.landMu ?? 0)",
+        ], on: connection, logger: logger)
         try await AuditChain.append(.init(actor: coordinator, action: "assignment", subject: "city_lead:\(lead.id.uuidString.lowercased())",
                                           detailJSON: auditDetail(["assignment": "\(id)", "county": county, "note": note ?? ""])),
                                     on: connection, logger: logger)
@@ -183,6 +187,9 @@ public struct DispatchDesk: Sendable {
         }
         try await connection.query(
             "UPDATE city_leads SET status = \(accept ? "accepted" : "pool") WHERE id = \(lead)", logger: logger)
+        try await EventLog.append(topic: accept ? "dispatch.accepted" : "dispatch.declined", county: office, payload: [
+            "assignment": "\(assignmentID)", "reason": reason ?? "",
+        ], on: connection, logger: logger)
         try await AuditChain.append(.init(actor: office, action: accept ? "assignment.accepted" : "assignment.declined",
                                           subject: "city_lead:\(lead.uuidString.lowercased())",
                                           detailJSON: auditDetail(["assignment": "\(assignmentID)", "reason": reason ?? ""])),

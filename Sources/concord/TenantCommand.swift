@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConcordConfig
+import ConcordDomain
 import ConcordHub
 import ConcordStore
 import Foundation
@@ -9,7 +10,7 @@ struct TenantCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tenant",
         abstract: "租户（区县、部门、协调人员）与其公钥 (tenants and their keys, at the hub).",
-        subcommands: [Add.self, List.self, Revoke.self]
+        subcommands: [Add.self, List.self, Revoke.self, Grant.self]
     )
 
     struct HubConfigOption: ParsableArguments {
@@ -113,6 +114,47 @@ struct TenantCommand: AsyncParsableCommand {
                 }
                 guard revoked else { throw CLIError("NOT_FOUND", "没有有效的租户 \(code)（不存在或已吊销）") }
                 print("已吊销租户 \(code)：运行中的协同中心在 2 秒内生效，该公钥的新连接将被拒绝")
+            }
+        }
+    }
+}
+
+extension TenantCommand {
+    struct Grant: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "授予或收回部门订阅的事件主题 (grant or revoke feed topics).",
+            discussion: """
+                主题用点分隔，* 代表一个词，放在末尾时代表其后的全部：stage.signed、stage.*、conflict.decided、
+                county.360402.*。变更立即生效，无需重启。不带主题时列出现有授权。
+
+                例: concord tenant grant --config hub.toml zrzy stage.signed stage.registered dispatch.*
+                    concord tenant grant --config hub.toml --revoke zrzy dispatch.*
+                """
+        )
+        @OptionGroup var hub: HubConfigOption
+        @Flag(help: "收回而不是授予 (revoke instead of grant).") var revoke = false
+        @Argument(help: "部门代码 (department).") var tenant: String
+        @Argument(help: "主题模式 (topic patterns).") var patterns: [String] = []
+
+        func run() async throws {
+            try await reportingErrors {
+                var parsed: [TopicPattern] = []
+                for text in patterns {
+                    guard let pattern = TopicPattern(text) else { throw CLIError("BAD_ARGUMENT", "主题模式不合法：\(text)") }
+                    parsed.append(pattern)
+                }
+                let configuration = try hub.load()
+                let logger = CLILogging.logger("concord.tenant")
+                let (tenant, revoke, chosen) = (self.tenant, self.revoke, parsed)
+                let current = try await Database.withDatabase(configuration.database, logger: logger) { db -> [TopicPattern] in
+                    if revoke {
+                        try await GrantStore.revoke(tenant, chosen, client: db.client, logger: logger)
+                    } else if !chosen.isEmpty {
+                        try await GrantStore.grant(tenant, chosen, client: db.client, logger: logger)
+                    }
+                    return try await GrantStore.patterns(for: tenant, kind: .department, client: db.client, logger: logger)
+                }
+                print("\(tenant) 的订阅授权：\(current.isEmpty ? "（无）" : current.map(\.text).joined(separator: " "))")
             }
         }
     }

@@ -19,6 +19,8 @@ public final class HubService: Service, Sendable {
     let keys: KeyRegistry
     let peers = Mutex<[String: PeerState]>([:])
     let buckets = Mutex<[String: TokenBucket]>([:])
+    /// Tenants with a feed.fetch being served (one at a time each, so waiting fetches stay bounded).
+    let fetching = Mutex<Set<String>>([])
     let onReady: @Sendable (String) -> Void
     /// The hub's clock for protection windows; injected so tests can move time.
     let now: @Sendable () -> Date
@@ -221,8 +223,48 @@ public final class HubService: Service, Sendable {
             } catch {
                 await refuse(.unavailable, "database: \(error)")
             }
-        case .welcome, .claimStatus, .checkResult, .assignmentOffer:
+        case .feedFetch(let fetch):
+            guard let kind else { return }
+            guard fetching.withLock({ $0.insert(tenant).inserted }) else {
+                await refuse(.rateLimited, "one feed.fetch at a time")
+                return
+            }
+            let id = envelope.id
+            Task {
+                defer { _ = self.fetching.withLock { $0.remove(tenant) } }
+                await self.serve(fetch, tenant: tenant, kind: kind, re: id, reply: reply)
+            }
+        case .welcome, .claimStatus, .checkResult, .assignmentOffer, .feedBatch:
             await refuse(.notAllowed, "\(envelope.payload.type.rawValue) is sent by the hub, not to it")
+        }
+    }
+
+    /// Answers a feed.fetch from the event log: the reader's grants (a county: its own events; a
+    /// coordinator: all), narrowed to the topics it asked for, waiting for new events if there are none.
+    func serve(_ fetch: FeedFetch, tenant: String, kind: Tenant.Kind, re: String, reply: @Sendable (Envelope) async -> Void) async {
+        do {
+            let grants = kind == .coordinator ? [TopicPattern("*")!]
+                : try await GrantStore.patterns(for: tenant, kind: kind, client: database.client, logger: logger)
+            let requested = fetch.topics?.compactMap(TopicPattern.init)
+            let deadline = ContinuousClock.now + .milliseconds(fetch.waitMs)
+            var after = fetch.after
+            var events: [FeedEvent] = []
+            while true {
+                let page = try await EventLog.read(after: after, patterns: grants, limit: fetch.max, client: database.client, logger: logger)
+                events = page.events.filter { event in requested.map { TopicPattern.allows($0, topic: event.topic, county: event.county) } ?? true }
+                after = page.examinedThrough
+                if !events.isEmpty || ContinuousClock.now >= deadline || Task.isCancelled { break }
+                if page.events.count == fetch.max { continue }
+                try await Task.sleep(for: .milliseconds(250))
+            }
+            let head = try await EventLog.head(client: database.client, logger: logger)
+            let batch = FeedBatch(events: events.map { event in
+                let payload = (try? JSONSerialization.jsonObject(with: Data(event.payload.utf8))) as? [String: String] ?? [:]
+                return FeedBatch.Event(seq: event.seq, topic: event.topic, county: event.county, recordedAt: event.recordedAt, payload: payload)
+            }, through: max(after, events.last?.seq ?? 0), head: head)
+            await reply(Envelope(re: re, payload: .feedBatch(batch)))
+        } catch {
+            await reply(Envelope(re: re, payload: .error(ErrorBody(ProtocolError(.unavailable, "database: \(error)")))))
         }
     }
 

@@ -190,6 +190,8 @@ public final class NodeService: Service, Sendable {
             await apply(offer, seq: envelope.seq ?? 0, loop: loop)
         case .error(let body):
             logger.warning("the hub refused a message", metadata: ["code": "\(body.code)", "detail": "\(body.detail)", "re": "\(envelope.re ?? "")"])
+        case .feedBatch:
+            break
         default:
             await send(Envelope(re: envelope.id, payload: .error(ErrorBody(ProtocolError(.notAllowed, "not sent to a node")))), loop: loop)
         }

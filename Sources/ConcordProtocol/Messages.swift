@@ -15,6 +15,8 @@ public enum MessageType: String, CaseIterable, Sendable {
     case checkResult = "check.result"
     case assignmentOffer = "assignment.offer"
     case assignmentReply = "assignment.reply"
+    case feedFetch = "feed.fetch"
+    case feedBatch = "feed.batch"
 
     /// State-changing messages carry a per-sender `seq`, are kept in the sender's outbox until
     /// acknowledged, and are applied by the receiver exactly once, in order.
@@ -40,6 +42,8 @@ public enum Payload: Sendable, Equatable {
     case checkResult(CheckResult)
     case assignmentOffer(AssignmentOffer)
     case assignmentReply(AssignmentReply)
+    case feedFetch(FeedFetch)
+    case feedBatch(FeedBatch)
 
     public var type: MessageType {
         switch self {
@@ -55,6 +59,8 @@ public enum Payload: Sendable, Equatable {
         case .checkResult: return .checkResult
         case .assignmentOffer: return .assignmentOffer
         case .assignmentReply: return .assignmentReply
+        case .feedFetch: return .feedFetch
+        case .feedBatch: return .feedBatch
         }
     }
 
@@ -94,6 +100,8 @@ public enum Payload: Sendable, Equatable {
         case .checkResult(let body): return encode(body)
         case .assignmentOffer(let body): return encode(body)
         case .assignmentReply(let body): return encode(body)
+        case .feedFetch(let body): return encode(body)
+        case .feedBatch(let body): return encode(body)
         }
     }
 
@@ -122,6 +130,8 @@ public enum Payload: Sendable, Equatable {
             case .checkResult: return .success(.checkResult(try body(CheckResult.self)))
             case .assignmentOffer: return .success(.assignmentOffer(try body(AssignmentOffer.self)))
             case .assignmentReply: return .success(.assignmentReply(try body(AssignmentReply.self)))
+            case .feedFetch: return .success(.feedFetch(try body(FeedFetch.self)))
+            case .feedBatch: return .success(.feedBatch(try body(FeedBatch.self)))
             }
         } catch let error as ProtocolError {
             return .failure(error)
@@ -511,5 +521,62 @@ public struct AssignmentReply: Codable, Sendable, Equatable, Validating {
         try checkText(reason, "reason", max: 2000)
         if !accept { try check(!(reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty, "reason", "a decline needs a reason") }
         try checkDate(repliedAt, "replied_at")
+    }
+}
+
+/// Subscriber → hub: events after `after` that the subscriber is granted (and, if given, that match
+/// `topics`), at most `max`; when there are none the hub waits up to `waitMs` for new ones.
+public struct FeedFetch: Codable, Sendable, Equatable, Validating {
+    public var after: Int64
+    public var topics: [String]?
+    public var max: Int
+    public var waitMs: Int
+
+    public init(after: Int64, topics: [String]? = nil, max: Int = 500, waitMs: Int = 20_000) {
+        (self.after, self.topics, self.max, self.waitMs) = (after, topics, max, waitMs)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case after, topics, max, waitMs = "wait_ms"
+    }
+
+    func validate() throws {
+        try check(after >= 0, "after", "must be ≥ 0")
+        try check((1...500).contains(max), "max", "1…500")
+        try check((0...25_000).contains(waitMs), "wait_ms", "0…25000")
+        try check((topics?.count ?? 0) <= 50, "topics", "at most 50")
+        for topic in topics ?? [] { try check(TopicPattern(topic) != nil, "topics", "not a topic pattern: \(topic)") }
+    }
+}
+
+/// Hub → subscriber: the answer to `feed.fetch`, in order. `through` is the last sequence number the
+/// hub examined for this reader: the next fetch asks after it (events in between were not granted).
+public struct FeedBatch: Codable, Sendable, Equatable, Validating {
+    public struct Event: Codable, Sendable, Equatable {
+        public var seq: Int64
+        public var topic: String
+        public var county: String?
+        public var recordedAt: String
+        public var payload: [String: String]
+
+        public init(seq: Int64, topic: String, county: String?, recordedAt: Date, payload: [String: String]) {
+            (self.seq, self.topic, self.county, self.recordedAt, self.payload) = (seq, topic, county, Timestamp.format(recordedAt), payload)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case seq, topic, county, recordedAt = "recorded_at", payload
+        }
+    }
+
+    public var events: [Event]
+    public var through: Int64
+    public var head: Int64
+
+    public init(events: [Event], through: Int64, head: Int64) {
+        (self.events, self.through, self.head) = (events, through, head)
+    }
+
+    func validate() throws {
+        try check(through >= 0 && head >= 0, "through", "must be ≥ 0")
     }
 }

@@ -176,6 +176,83 @@ struct HubProtocolTests {
         }
     }
 
+    /// Fetches until caught up; returns every event received, in order.
+    static func drain(_ client: Client, after start: Int64, topics: [String]? = nil) async throws -> (events: [FeedBatch.Event], cursor: Int64) {
+        var cursor = start
+        var events: [FeedBatch.Event] = []
+        while true {
+            let id = try await client.send(.feedFetch(FeedFetch(after: cursor, topics: topics, max: 500, waitMs: 0)))
+            let answer = try #require(await client.expect { $0.re == id })
+            guard case .feedBatch(let batch) = answer.payload else {
+                Issue.record("expected feed.batch, got \(answer.payload)")
+                return (events, cursor)
+            }
+            events += batch.events
+            cursor = batch.through
+            if batch.events.isEmpty && batch.through >= batch.head { return (events, cursor) }
+        }
+    }
+
+    @Test("a department offline while 10,000 events are written gets all it is granted, in order, once; a revoked grant stops")
+    func feedReplay() async throws {
+        try await HubHarness.run { hub in
+            try await GrantStore.grant("fgw", [TopicPattern("stage.signed")!], client: hub.db.client, logger: TestDatabase.logger)
+            try await hub.db.client.withTransaction(logger: TestDatabase.logger) { connection in
+                for index in 0..<10_000 {
+                    try await EventLog.append(topic: index % 3 == 0 ? "stage.signed" : "conflict.opened",
+                                              county: index % 2 == 0 ? "360402" : "360404", payload: ["n": "\(index)"],
+                                              on: connection, logger: TestDatabase.logger)
+                }
+            }
+            let department = try await hub.connect("fgw")
+            let first = try await Self.drain(department, after: 0)
+            let expected = stride(from: 0, to: 10_000, by: 3).map { Int64($0 + 1) }
+            #expect(first.events.map(\.seq) == expected)
+            #expect(first.events.allSatisfy { $0.topic == "stage.signed" })
+            // Resuming from the cursor after a reconnect: nothing again, then only the new event.
+            await department.close()
+            let again = try await hub.connect("fgw")
+            _ = try await hub.db.client.withTransaction(logger: TestDatabase.logger) { connection in
+                try await EventLog.append(topic: "stage.signed", county: "360404", payload: [:], on: connection, logger: TestDatabase.logger)
+            }
+            #expect(try await Self.drain(again, after: first.cursor).events.map(\.seq) == [10_001])
+            // Revoked: the next fetch sees nothing more.
+            try await GrantStore.revoke("fgw", [TopicPattern("stage.signed")!], client: hub.db.client, logger: TestDatabase.logger)
+            _ = try await hub.db.client.withTransaction(logger: TestDatabase.logger) { connection in
+                try await EventLog.append(topic: "stage.signed", county: "360404", payload: [:], on: connection, logger: TestDatabase.logger)
+            }
+            #expect(try await Self.drain(again, after: 10_001).events.isEmpty)
+            // A county sees only events about itself.
+            let county = try await hub.connect("360402")
+            let own = try await Self.drain(county, after: 0)
+            #expect(!own.events.isEmpty && own.events.allSatisfy { $0.county == "360402" })
+            await again.close()
+            await county.close()
+        }
+    }
+
+    @Test("a fetch with nothing new waits for the next event; a second concurrent fetch is refused")
+    func feedLongPoll() async throws {
+        try await HubHarness.run { hub in
+            try await GrantStore.grant("fgw", [TopicPattern("stage.*")!], client: hub.db.client, logger: TestDatabase.logger)
+            let department = try await hub.connect("fgw")
+            let waiting = try await department.send(.feedFetch(FeedFetch(after: 0, max: 10, waitMs: 5_000)))
+            let second = try await department.send(.feedFetch(FeedFetch(after: 0, max: 10, waitMs: 0)))
+            #expect(await department.expect { $0.re == second && $0.errorCode == "RATE_LIMITED" } != nil)
+            try await Task.sleep(for: .milliseconds(500))
+            _ = try await hub.db.client.withTransaction(logger: TestDatabase.logger) { connection in
+                try await EventLog.append(topic: "stage.signed", county: "360402", payload: ["x": "1"], on: connection, logger: TestDatabase.logger)
+            }
+            let answer = try #require(await department.expect { $0.re == waiting })
+            guard case .feedBatch(let batch) = answer.payload else {
+                Issue.record("expected feed.batch")
+                return
+            }
+            #expect(batch.events.map(\.seq) == [1])
+            await department.close()
+        }
+    }
+
     @Test("unacknowledged notices are resent, and hello resumes after what the node has")
     func resendUntilAcknowledged() async throws {
         try await HubHarness.run { hub in

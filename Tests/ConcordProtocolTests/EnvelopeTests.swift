@@ -35,6 +35,9 @@ struct EnvelopeTests {
                                               creditCode: nil, projectName: "固态电池", industry: "新能源", investmentWan: 500_000, landMu: 400,
                                               note: nil, explanation: "推荐分 98", offeredAt: date, respondBy: date, assessBy: date)), 4),
             (.assignmentReply(AssignmentReply(assignmentID: 3, accept: false, reason: "用地已规划", repliedAt: date)), 5),
+            (.feedFetch(FeedFetch(after: 41, topics: ["stage.*"], max: 100, waitMs: 1000)), nil),
+            (.feedBatch(FeedBatch(events: [.init(seq: 42, topic: "stage.signed", county: "360404", recordedAt: date,
+                                                payload: ["investor_name": "赣锋锂业"])], through: 45, head: 45)), nil),
         ]
         #expect(payloads.count == MessageType.allCases.count)
         for (payload, seq) in payloads {

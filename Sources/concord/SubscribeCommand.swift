@@ -1,0 +1,146 @@
+import ArgumentParser
+import ConcordConfig
+import ConcordDomain
+import ConcordProtocol
+import Foundation
+import ZeroMQ
+
+struct SubscribeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "subscribe",
+        abstract: "订阅协同中心的事件流（联审联办部门），逐行输出 JSON (follow the hub's event feed).",
+        discussion: """
+            按授权（concord tenant grant）读取事件：先补齐游标之后的全部，再等待新事件；断线、协同中心重启后
+            从游标继续，不漏不重。游标在处理完每个事件后原子写入文件（默认为 配置文件名.cursor）。
+            --exec 对每个事件运行一个命令（事件 JSON 从标准输入给出），命令成功才前进游标，失败则停止并报错。
+
+            例: concord subscribe --config zrzy.toml
+                concord subscribe --config zrzy.toml --topics stage.signed --from 1 --exec 'python3 import.py'
+            """
+    )
+    @Option(help: "部门配置文件 (subscriber config from tenant add).") var config: String
+    @Option(help: "只要这些主题（逗号分隔，须在授权之内） (topics).") var topics: String?
+    @Option(help: "从该序号开始（含） (start at this sequence number).") var from: Int64?
+    @Flag(help: "从保存的游标继续（默认） (resume from the saved cursor).") var resume = false
+    @Option(help: "每个事件运行的命令 (command per event).") var exec: String?
+    @Option(help: "游标文件 (cursor file).") var cursorFile: String?
+    @Flag(help: "追上最新事件后退出 (exit once caught up).") var untilIdle = false
+
+    func run() async throws {
+        try await reportingErrors {
+            let file = try ConfigLoading.load(config)
+            let (tenant, endpoint, hubKey) = try ConfigLoading.checked {
+                (try file.string("tenant"), try file.string("hub_endpoint"), try file.string("hub_public_key"))
+            }
+            guard let keys = try? CurveKeyPair(secretKey: try ConfigLoading.checked { try file.string("secret_key") }) else {
+                throw CLIError("CONFIG_INVALID", "secret_key 应为 40 位 Z85 私钥")
+            }
+            let requested = topics.map { list($0, ",") }
+            for topic in requested ?? [] where TopicPattern(topic) == nil {
+                throw CLIError("BAD_ARGUMENT", "主题模式不合法：\(topic)")
+            }
+            let cursorPath = cursorFile ?? (try? file.string("cursor_file")) ?? config + ".cursor"
+            var cursor: Int64 = from.map { $0 - 1 } ?? Cursor.read(cursorPath) ?? 0
+            if from != nil { try Cursor.write(cursor, to: cursorPath) }
+            FileHandle.standardError.write(Data("订阅 \(tenant)：从序号 \(cursor + 1) 开始（游标 \(cursorPath)）\n".utf8))
+            let context = try Context()
+            defer { context.terminate() }
+            var loop = try await Self.connect(context, keys: keys, hubKey: hubKey, endpoint: endpoint)
+            while true {
+                let request = Envelope(payload: .feedFetch(FeedFetch(after: cursor, topics: requested, max: 500, waitMs: untilIdle ? 0 : 20_000)))
+                try? loop.post(Message(frames: request.frames()), on: loop.socketIDs[0])
+                guard let batch = try await Self.answer(to: request.id, on: loop, within: .seconds(30)) else {
+                    // No answer: the hub is down or the connection is stale. Start a fresh one and ask again.
+                    await loop.shutdown()
+                    try await Task.sleep(for: .seconds(1))
+                    loop = try await Self.connect(context, keys: keys, hubKey: hubKey, endpoint: endpoint)
+                    continue
+                }
+                for event in batch.events {
+                    let line = String(decoding: try JSONEncoder.sorted.encode(event), as: UTF8.self)
+                    if let exec {
+                        let status = try Self.run(exec, input: line)
+                        guard status == 0 else {
+                            throw CLIError("EXEC_FAILED", "命令对事件 \(event.seq) 返回 \(status)：游标停在 \(cursor)，修复后重新运行即可从该事件继续")
+                        }
+                    } else {
+                        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+                    }
+                    cursor = event.seq
+                    try Cursor.write(cursor, to: cursorPath)
+                }
+                if batch.through > cursor {
+                    cursor = batch.through
+                    try Cursor.write(cursor, to: cursorPath)
+                }
+                if untilIdle && batch.events.isEmpty { break }
+            }
+            await loop.shutdown()
+        }
+    }
+
+    static func connect(_ context: Context, keys: CurveKeyPair, hubKey: String, endpoint: String) async throws -> SocketLoop {
+        try await SocketLoop.start(context: context, configuration: .init(name: "concord-subscribe")) { context in
+            let socket = try Socket(context: context, type: .dealer)
+            try socket.set(.maxMessageSize, Limits.maxSocketMessageBytes)
+            try socket.makeCurveClient(keyPair: keys, serverPublicKey: hubKey)
+            try socket.connect(endpoint)
+            return [socket]
+        }
+    }
+
+    /// The batch answering `id`, or nil after `timeout`; an error reply is thrown.
+    static func answer(to id: String, on loop: SocketLoop, within timeout: Duration) async throws -> FeedBatch? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            guard let received = await firstMessage(of: loop, within: deadline - ContinuousClock.now) else { return nil }
+            guard case .success(let envelope) = Envelope.decode(received.message.frames), envelope.re == id else { continue }
+            switch envelope.payload {
+            case .feedBatch(let batch): return batch
+            case .error(let body): throw CLIError(body.code, body.message + "（\(body.detail)）")
+            default: continue
+            }
+        }
+        return nil
+    }
+
+    static func run(_ command: String, input: String) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        let pipe = Pipe()
+        process.standardInput = pipe
+        try process.run()
+        pipe.fileHandleForWriting.write(Data((input + "\n").utf8))
+        try pipe.fileHandleForWriting.close()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
+
+/// The subscriber's cursor: the last sequence number processed, written atomically (temp file,
+/// fsync, rename), so a crash leaves either the old or the new value, never a torn one.
+enum Cursor {
+    static func read(_ path: String) -> Int64? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return Int64(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    static func write(_ value: Int64, to path: String) throws {
+        let temporary = path + ".tmp"
+        _ = FileManager.default.createFile(atPath: temporary, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
+        try handle.write(contentsOf: Data("\(value)\n".utf8))
+        try handle.synchronize()
+        try handle.close()
+        guard rename(temporary, path) == 0 else { throw CLIError("CURSOR_WRITE_FAILED", "无法写入游标文件 \(path)") }
+    }
+}
+
+extension JSONEncoder {
+    static let sorted: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+}

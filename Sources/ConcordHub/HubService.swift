@@ -234,7 +234,41 @@ public final class HubService: Service, Sendable {
                 defer { _ = self.fetching.withLock { $0.remove(tenant) } }
                 await self.serve(fetch, tenant: tenant, kind: kind, re: id, reply: reply)
             }
-        case .welcome, .claimStatus, .checkResult, .assignmentOffer, .feedBatch:
+        case .opinionAdd(let opinion):
+            guard kind == .department else {
+                await refuse(.notAllowed, "only approval departments give review opinions")
+                return
+            }
+            guard let id = UUID(uuidString: opinion.opinionID) else { return }
+            let logger = self.logger
+            do {
+                let recorded = try await database.client.withTransaction(logger: logger) { connection in
+                    let recorded = try await OpinionDesk(logger: logger).record(
+                        id: id, claim: opinion.claim, department: tenant, verdict: opinion.verdict.rawValue, text: opinion.text,
+                        conditions: opinion.conditions, now: self.now(), on: connection)
+                    if !recorded.repeated {
+                        try await Outbox.enqueue(peer: recorded.office, on: connection, logger: logger) { seq in
+                            let out = Envelope(seq: seq, payload: .opinionNotice(OpinionNotice(
+                                opinionID: opinion.opinionID, leadRef: recorded.leadRef, department: tenant,
+                                departmentName: recorded.departmentName, verdict: opinion.verdict, text: opinion.text,
+                                conditions: opinion.conditions, givenAt: recorded.givenAt)))
+                            return (out.id, out.payload.type.rawValue, String(decoding: out.frames()[1], as: UTF8.self))
+                        }
+                    }
+                    return recorded
+                }
+                await reply(Envelope(re: envelope.id, payload: .opinionResult(OpinionResult(opinionID: opinion.opinionID, repeated: recorded.repeated))))
+                await flush(recorded.office, loop: loop, resendAll: false)
+            } catch let error as PostgresTransactionError {
+                if let store = error.closureError as? StoreError, store.code == .notAllowed || store.code == .notFound {
+                    await refuse(store.code == .notAllowed ? .notAllowed : .invalidField, store.message)
+                } else {
+                    await refuse(.unavailable, "database error")
+                }
+            } catch {
+                await refuse(.unavailable, "database error")
+            }
+        case .welcome, .claimStatus, .checkResult, .assignmentOffer, .feedBatch, .opinionResult, .opinionNotice:
             await refuse(.notAllowed, "\(envelope.payload.type.rawValue) is sent by the hub, not to it")
         }
     }

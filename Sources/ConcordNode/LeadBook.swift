@@ -232,6 +232,16 @@ public struct LeadBook: Sendable {
         }
     }
 
+    /// Departments' review opinions on a lead, oldest first: (department, verdict, text, conditions, time).
+    public func opinions(_ lead: UUID) async throws -> [(department: String, verdict: String, text: String, conditions: String?, at: Date)] {
+        let rows = try await client.query("""
+            SELECT department, verdict, text, conditions, given_at FROM lead_opinions WHERE lead_id = \(lead) ORDER BY given_at
+            """, logger: logger)
+        var opinions: [(String, String, String, String?, Date)] = []
+        for try await row in rows.decode((String, String, String, String?, Date).self) { opinions.append(row) }
+        return opinions.map { (department: $0.0, verdict: $0.1, text: $0.2, conditions: $0.3, at: $0.4) }
+    }
+
     /// What the node daemon last recorded about its hub link (nil before it first ran).
     public func link() async throws -> LinkState? {
         let rows = try await client.query("SELECT state, since, last_heard FROM node_link", logger: logger)

@@ -190,6 +190,8 @@ public final class NodeService: Service, Sendable {
             await apply(offer, seq: envelope.seq ?? 0, loop: loop)
         case .error(let body):
             logger.warning("the hub refused a message", metadata: ["code": "\(body.code)", "detail": "\(body.detail)", "re": "\(envelope.re ?? "")"])
+        case .opinionNotice(let notice):
+            await apply(notice, seq: envelope.seq ?? 0, loop: loop)
         case .feedBatch:
             break
         default:
@@ -244,6 +246,30 @@ public final class NodeService: Service, Sendable {
             await send(Envelope(payload: .ack(Ack(through: through))), loop: loop)
         } catch {
             logger.warning("could not record an assignment", metadata: ["seq": "\(seq)", "error": "\(error)"])
+        }
+    }
+
+    /// Records a department's opinion on one of the office's leads and advances the inbox.
+    func apply(_ notice: OpinionNotice, seq: Int64, loop: SocketLoop) async {
+        let logger = self.logger
+        do {
+            let through = try await database.client.withTransaction(logger: logger) { connection -> Int64 in
+                let hwm = try await Inbox.lock(peer: LeadBook.hubPeer, on: connection, logger: logger)
+                guard seq == hwm + 1 else { return hwm }
+                if let lead = UUID(uuidString: notice.leadRef), let id = UUID(uuidString: notice.opinionID) {
+                    try await connection.query("""
+                        INSERT INTO lead_opinions (id, lead_id, department, verdict, text, conditions, given_at)
+                        VALUES (\(id), \(lead), \(notice.departmentName), \(notice.verdict.rawValue), \(notice.text),
+                                \(notice.conditions), \(notice.givenAt)::timestamptz)
+                        ON CONFLICT (id) DO NOTHING
+                        """, logger: logger)
+                }
+                try await Inbox.advance(peer: LeadBook.hubPeer, to: seq, on: connection, logger: logger)
+                return seq
+            }
+            await send(Envelope(payload: .ack(Ack(through: through))), loop: loop)
+        } catch {
+            logger.warning("could not record an opinion", metadata: ["seq": "\(seq)", "error": "\(error)"])
         }
     }
 

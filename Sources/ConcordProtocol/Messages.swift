@@ -17,12 +17,15 @@ public enum MessageType: String, CaseIterable, Sendable {
     case assignmentReply = "assignment.reply"
     case feedFetch = "feed.fetch"
     case feedBatch = "feed.batch"
+    case opinionAdd = "opinion.add"
+    case opinionResult = "opinion.result"
+    case opinionNotice = "opinion.notice"
 
     /// State-changing messages carry a per-sender `seq`, are kept in the sender's outbox until
     /// acknowledged, and are applied by the receiver exactly once, in order.
     public var changesState: Bool {
         switch self {
-        case .claimFile, .leadStage, .claimStatus, .assignmentOffer, .assignmentReply: return true
+        case .claimFile, .leadStage, .claimStatus, .assignmentOffer, .assignmentReply, .opinionNotice: return true
         default: return false
         }
     }
@@ -44,6 +47,9 @@ public enum Payload: Sendable, Equatable {
     case assignmentReply(AssignmentReply)
     case feedFetch(FeedFetch)
     case feedBatch(FeedBatch)
+    case opinionAdd(OpinionAdd)
+    case opinionResult(OpinionResult)
+    case opinionNotice(OpinionNotice)
 
     public var type: MessageType {
         switch self {
@@ -61,6 +67,9 @@ public enum Payload: Sendable, Equatable {
         case .assignmentReply: return .assignmentReply
         case .feedFetch: return .feedFetch
         case .feedBatch: return .feedBatch
+        case .opinionAdd: return .opinionAdd
+        case .opinionResult: return .opinionResult
+        case .opinionNotice: return .opinionNotice
         }
     }
 
@@ -102,6 +111,9 @@ public enum Payload: Sendable, Equatable {
         case .assignmentReply(let body): return encode(body)
         case .feedFetch(let body): return encode(body)
         case .feedBatch(let body): return encode(body)
+        case .opinionAdd(let body): return encode(body)
+        case .opinionResult(let body): return encode(body)
+        case .opinionNotice(let body): return encode(body)
         }
     }
 
@@ -132,6 +144,9 @@ public enum Payload: Sendable, Equatable {
             case .assignmentReply: return .success(.assignmentReply(try body(AssignmentReply.self)))
             case .feedFetch: return .success(.feedFetch(try body(FeedFetch.self)))
             case .feedBatch: return .success(.feedBatch(try body(FeedBatch.self)))
+            case .opinionAdd: return .success(.opinionAdd(try body(OpinionAdd.self)))
+            case .opinionResult: return .success(.opinionResult(try body(OpinionResult.self)))
+            case .opinionNotice: return .success(.opinionNotice(try body(OpinionNotice.self)))
             }
         } catch let error as ProtocolError {
             return .failure(error)
@@ -578,5 +593,89 @@ public struct FeedBatch: Codable, Sendable, Equatable, Validating {
 
     func validate() throws {
         try check(through >= 0 && head >= 0, "through", "must be ≥ 0")
+    }
+}
+
+/// Review verdicts of approval departments.
+public enum OpinionVerdict: String, Codable, Sendable, CaseIterable {
+    case approve, conditional, reject
+
+    public var chineseName: String {
+        switch self {
+        case .approve: return "同意"
+        case .conditional: return "有条件同意"
+        case .reject: return "不同意"
+        }
+    }
+
+    public init?(text: String) {
+        if let verdict = OpinionVerdict(rawValue: text) { self = verdict; return }
+        guard let verdict = OpinionVerdict.allCases.first(where: { $0.chineseName == text }) else { return nil }
+        self = verdict
+    }
+}
+
+/// Department → hub: a review opinion on a project (a claim the department saw in its feed). The
+/// department picks `opinion_id` and repeats the message until it gets `opinion.result`: the hub
+/// records an id once, so a repeat changes nothing.
+public struct OpinionAdd: Codable, Sendable, Equatable, Validating {
+    public var opinionID: String
+    public var claim: Int64
+    public var verdict: OpinionVerdict
+    public var text: String
+    public var conditions: String?
+
+    public init(opinionID: String, claim: Int64, verdict: OpinionVerdict, text: String, conditions: String?) {
+        (self.opinionID, self.claim, self.verdict, self.text, self.conditions) = (opinionID, claim, verdict, text, conditions)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case opinionID = "opinion_id", claim, verdict, text, conditions
+    }
+
+    func validate() throws {
+        try check(UUID(uuidString: opinionID) != nil, "opinion_id", "must be a UUID")
+        try check(claim >= 1, "claim", "must be ≥ 1")
+        try checkText(text, "text", max: 4000, required: true)
+        try checkText(conditions, "conditions", max: 4000)
+        if verdict == .conditional { try check(!(conditions ?? "").isEmpty, "conditions", "a conditional approval names its conditions") }
+    }
+}
+
+/// Hub → department: the opinion is recorded (`repeated` when it had been already).
+public struct OpinionResult: Codable, Sendable, Equatable, Validating {
+    public var opinionID: String
+    public var repeated: Bool
+
+    public init(opinionID: String, repeated: Bool) { (self.opinionID, self.repeated) = (opinionID, repeated) }
+
+    enum CodingKeys: String, CodingKey { case opinionID = "opinion_id", repeated }
+}
+
+/// Hub → node, state-changing: a department's opinion on one of the office's leads.
+public struct OpinionNotice: Codable, Sendable, Equatable, Validating {
+    public var opinionID: String
+    public var leadRef: String
+    public var department: String
+    public var departmentName: String
+    public var verdict: OpinionVerdict
+    public var text: String
+    public var conditions: String?
+    public var givenAt: String
+
+    public init(opinionID: String, leadRef: String, department: String, departmentName: String, verdict: OpinionVerdict,
+                text: String, conditions: String?, givenAt: Date) {
+        (self.opinionID, self.leadRef, self.department, self.departmentName) = (opinionID, leadRef, department, departmentName)
+        (self.verdict, self.text, self.conditions, self.givenAt) = (verdict, text, conditions, Timestamp.format(givenAt))
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case opinionID = "opinion_id", leadRef = "lead_ref", department, departmentName = "department_name", verdict, text
+        case conditions, givenAt = "given_at"
+    }
+
+    func validate() throws {
+        try checkText(leadRef, "lead_ref", max: 100, required: true)
+        try checkDate(givenAt, "given_at")
     }
 }

@@ -14,6 +14,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible, Equatable {
         case duplicate = "DUPLICATE"
         case invalidInput = "INVALID_INPUT"
         case notFound = "NOT_FOUND"
+        case notAllowed = "NOT_ALLOWED"
     }
 
     public let code: Code

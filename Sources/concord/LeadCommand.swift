@@ -118,8 +118,17 @@ struct LeadCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let id = self.id
-                let lead = try await node.withLeadBook { book, _ in try await book.find(id) }
+                let (lead, opinions) = try await node.withLeadBook { book, _ in
+                    let lead = try await book.find(id)
+                    return (lead, try await book.opinions(lead.id))
+                }
                 print(LeadText.detail(lead))
+                print("审批部门意见：\(opinions.isEmpty ? "暂无" : "\(opinions.count) 条")")
+                for opinion in opinions {
+                    let verdict = OpinionVerdict(rawValue: opinion.verdict)?.chineseName ?? opinion.verdict
+                    print("  \(LeadText.dateFormat.string(from: opinion.at)) \(opinion.department)：\(verdict)——\(opinion.text)"
+                          + (opinion.conditions.map { "（条件：\($0)）" } ?? ""))
+                }
             }
         }
     }

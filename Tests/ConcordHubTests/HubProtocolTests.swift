@@ -253,6 +253,46 @@ struct HubProtocolTests {
         }
     }
 
+    @Test("an opinion goes from a department to the county's node and into the other departments' feed, once")
+    func opinionRoundTrip() async throws {
+        try await HubHarness.run { hub in
+            for department in ["fgw", "zrzy"] {
+                try await GrantStore.grant(department, [TopicPattern("stage.*")!, TopicPattern("opinion.*")!],
+                                           client: hub.db.client, logger: TestDatabase.logger)
+            }
+            let county = try await hub.connect("360402")
+            _ = try await county.send(.hello(Hello(nodeVersion: "test", receivedThrough: 0)))
+            _ = try await county.send(Self.filing("L1", "九江恒通物流有限公司"), seq: 1)
+            _ = try await county.send(.leadStage(LeadStageChange(leadRef: "L1", stage: .negotiating, changedAt: Date())), seq: 2)
+            #expect(await county.expect { $0.ackThrough == 2 } != nil)
+            let zrzy = try await hub.connect("zrzy")
+            let seen = try await Self.drain(zrzy, after: 0)
+            let claim = try #require(seen.events.first.flatMap { Int64($0.payload["claim"] ?? "") })
+
+            let opinion = OpinionAdd(opinionID: UUID().uuidString.lowercased(), claim: claim, verdict: .conditional,
+                                     text: "用地符合规划", conditions: "须先完成征收报批")
+            let first = try await zrzy.send(.opinionAdd(opinion))
+            #expect(await zrzy.expect { $0.re == first && $0.payload == .opinionResult(OpinionResult(opinionID: opinion.opinionID, repeated: false)) } != nil)
+            let again = try await zrzy.send(.opinionAdd(opinion))
+            #expect(await zrzy.expect { $0.re == again && $0.payload == .opinionResult(OpinionResult(opinionID: opinion.opinionID, repeated: true)) } != nil)
+
+            let notice = try #require(await county.expect { if case .opinionNotice = $0.payload { return true } else { return false } })
+            guard case .opinionNotice(let body) = notice.payload else { return }
+            #expect(body.leadRef == "L1" && body.department == "zrzy" && body.verdict == .conditional)
+            let fgw = try await hub.connect("fgw")
+            #expect(try await Self.drain(fgw, after: 0).events.contains { $0.topic == "opinion.added" && $0.payload["department"] == "zrzy" })
+            #expect(try await hub.count("SELECT count(*)::int FROM opinions") == 1)
+            #expect(try await hub.count("SELECT count(*)::int FROM audit_chain WHERE action = 'opinion'") == 1)
+            // A department not granted the project cannot give an opinion on it; a county cannot at all.
+            try await GrantStore.revoke("fgw", [TopicPattern("stage.*")!, TopicPattern("opinion.*")!], client: hub.db.client, logger: TestDatabase.logger)
+            let denied = try await fgw.send(.opinionAdd(OpinionAdd(opinionID: UUID().uuidString.lowercased(), claim: claim, verdict: .approve, text: "同意", conditions: nil)))
+            #expect(await fgw.expect { $0.re == denied && $0.errorCode == "NOT_ALLOWED" } != nil)
+            let byCounty = try await county.send(.opinionAdd(OpinionAdd(opinionID: UUID().uuidString.lowercased(), claim: claim, verdict: .approve, text: "同意", conditions: nil)))
+            #expect(await county.expect { $0.re == byCounty && $0.errorCode == "NOT_ALLOWED" } != nil)
+            for client in [county, zrzy, fgw] { await client.close() }
+        }
+    }
+
     @Test("unacknowledged notices are resent, and hello resumes after what the node has")
     func resendUntilAcknowledged() async throws {
         try await HubHarness.run { hub in

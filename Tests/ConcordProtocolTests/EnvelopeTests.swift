@@ -38,6 +38,11 @@ struct EnvelopeTests {
             (.feedFetch(FeedFetch(after: 41, topics: ["stage.*"], max: 100, waitMs: 1000)), nil),
             (.feedBatch(FeedBatch(events: [.init(seq: 42, topic: "stage.signed", county: "360404", recordedAt: date,
                                                 payload: ["investor_name": "赣锋锂业"])], through: 45, head: 45)), nil),
+            (.opinionAdd(OpinionAdd(opinionID: "2f1e0d9c-8b7a-4c6d-9e5f-4a3b2c1d0e9f", claim: 3, verdict: .conditional,
+                                    text: "用地符合国土空间规划", conditions: "须先完成土地征收报批")), nil),
+            (.opinionResult(OpinionResult(opinionID: "2f1e0d9c-8b7a-4c6d-9e5f-4a3b2c1d0e9f", repeated: false)), nil),
+            (.opinionNotice(OpinionNotice(opinionID: "2f1e0d9c-8b7a-4c6d-9e5f-4a3b2c1d0e9f", leadRef: "L-1", department: "zrzy",
+                                          departmentName: "自然资源局", verdict: .approve, text: "同意", conditions: nil, givenAt: date)), 6),
         ]
         #expect(payloads.count == MessageType.allCases.count)
         for (payload, seq) in payloads {

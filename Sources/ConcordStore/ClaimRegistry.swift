@@ -161,7 +161,11 @@ public struct ClaimRegistry: Sendable {
             actor: filing.office, action: "claim", subject: keys.first ?? "",
             detailJSON: auditDetail(["claim": "\(claimID)", "lead": filing.leadRef, "status": statusText(result)])),
             on: connection, logger: logger)
-        if case .contested(_, _, _, let conflictID, true) = result {
+        if case .contested(let holderOffice, _, _, let conflictID, true) = result {
+            try await EventLog.append(topic: "conflict.opened", county: holderOffice, payload: [
+                "conflict": "\(conflictID)", "offices": [holderOffice, filing.office].joined(separator: ","),
+                "investor_name": filing.investorName,
+            ], on: connection, logger: logger)
             try await AuditChain.append(.init(
                 actor: "hub", action: "conflict.opened", subject: keys.first ?? "",
                 detailJSON: auditDetail(["conflict": "\(conflictID)", "holder": "\(holder!.claimID)", "challenger": "\(claimID)"])),

@@ -1,4 +1,7 @@
+import ConcordStore
+import ConcordTestSupport
 import Foundation
+import PostgresNIO
 import Testing
 
 /// Guarantee 1 with real processes: nothing lost, nothing applied twice, in order.
@@ -60,5 +63,58 @@ struct DeliveryFaultTests {
             let verify = try harness.runToEnd(["audit", "verify"], environment: ["CONCORD_DATABASE_URL": harness.url(harness.hubDatabase)])
             #expect(verify.contains("审计链完整"))
         }
+    }
+}
+
+@Suite("The departments' feed across a hub crash (real processes)", .serialized)
+struct FeedFaultTests {
+    /// Appends `count` events to the hub's log; every third is stage.signed (granted), the rest conflict.opened.
+    static func writeEvents(_ harness: ProcessHarness, from start: Int, count: Int) async throws {
+        var configuration = harness.admin
+        configuration.database = harness.hubDatabase
+        try await Database.withDatabase(configuration, logger: TestDatabase.logger) { db in
+            _ = try await db.client.withTransaction(logger: TestDatabase.logger) { connection in
+                for index in start..<(start + count) {
+                    try await EventLog.append(topic: index % 3 == 0 ? "stage.signed" : "conflict.opened", county: "360402",
+                                              payload: ["n": "\(index)"], on: connection, logger: TestDatabase.logger)
+                }
+            }
+        } as Void
+    }
+
+    @Test("a subscriber following the feed while the hub is killed and restarted misses nothing and repeats nothing")
+    func subscriberAcrossHubCrash() async throws {
+        try await ProcessHarness.run { harness in
+            let config = harness.directory.appendingPathComponent("zrzy.toml").path
+            let cursor = harness.directory.appendingPathComponent("zrzy.cursor").path
+            try harness.runToEnd(["tenant", "add", "--config", harness.hubConfig, "--kind", "department", "--code", "zrzy",
+                                  "--name", "自然资源局", "--hub-endpoint", "tcp://127.0.0.1:\(harness.hubPort)", "--out", config])
+            try harness.runToEnd(["tenant", "grant", "--config", harness.hubConfig, "zrzy", "stage.signed"])
+            try await Self.writeEvents(harness, from: 0, count: 3_000)
+            try harness.startHub()
+            try harness.start("subscriber", ["subscribe", "--config", config, "--cursor-file", cursor])
+            // Wait until it is part-way through, then crash the hub and write more while it is down.
+            let deadline = ContinuousClock.now + .seconds(60)
+            while ContinuousClock.now < deadline, (Cursor.value(cursor) ?? 0) < 300 { try await Task.sleep(for: .milliseconds(20)) }
+            harness.crash("hub")
+            try await Self.writeEvents(harness, from: 3_000, count: 1_500)
+            try harness.startHub()
+            let last = Int64(4_500 - 2)   // the last stage.signed: index 4,497 → seq 4,498
+            let end = ContinuousClock.now + .seconds(90)
+            while ContinuousClock.now < end, (Cursor.value(cursor) ?? 0) < last { try await Task.sleep(for: .milliseconds(200)) }
+            harness.stop("subscriber")
+            let lines = harness.log("subscriber").split(separator: "\n").filter { $0.hasPrefix("{") }
+            let seqs = lines.compactMap { line -> Int64? in
+                ((try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any])?["seq"].flatMap { ($0 as? NSNumber)?.int64Value }
+            }
+            let expected = stride(from: 0, to: 4_500, by: 3).map { Int64($0 + 1) }
+            #expect(seqs == expected, "got \(seqs.count) events, cursor \(Cursor.value(cursor) ?? -1)")
+        }
+    }
+}
+
+enum Cursor {
+    static func value(_ path: String) -> Int64? {
+        FileManager.default.contents(atPath: path).flatMap { Int64(String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 }

@@ -231,7 +231,7 @@ public final class HubService: Service, Sendable {
             }
             let id = envelope.id
             Task {
-                defer { _ = self.fetching.withLock { $0.remove(tenant) } }
+                // serve() ends the fetch before it replies, so the reader's next fetch is never refused.
                 await self.serve(fetch, tenant: tenant, kind: kind, re: id, reply: reply)
             }
         case .opinionAdd(let opinion):
@@ -296,8 +296,10 @@ public final class HubService: Service, Sendable {
                 let payload = (try? JSONSerialization.jsonObject(with: Data(event.payload.utf8))) as? [String: String] ?? [:]
                 return FeedBatch.Event(seq: event.seq, topic: event.topic, county: event.county, recordedAt: event.recordedAt, payload: payload)
             }, through: max(after, events.last?.seq ?? 0), head: head)
+            _ = fetching.withLock { $0.remove(tenant) }
             await reply(Envelope(re: re, payload: .feedBatch(batch)))
         } catch {
+            _ = fetching.withLock { $0.remove(tenant) }
             await reply(Envelope(re: re, payload: .error(ErrorBody(ProtocolError(.unavailable, "database: \(error)")))))
         }
     }

@@ -199,77 +199,66 @@ public final class NodeService: Service, Sendable {
         }
     }
 
-    /// Applies the hub's decision to the lead and advances the inbox in one transaction.
+    /// Applies one state-changing message from the hub exactly once, in order: `change` and the new
+    /// high-water mark commit together; a repeat or a gap changes nothing; the ack says where we are.
+    func applyInOrder(seq: Int64, loop: SocketLoop, what: String,
+                      _ change: @escaping @Sendable (PostgresConnection) async throws -> Void) async {
+        let logger = self.logger
+        do {
+            let through = try await database.client.withTransaction(logger: logger) { connection -> Int64 in
+                let hwm = try await Inbox.lock(peer: LeadBook.hubPeer, on: connection, logger: logger)
+                guard seq == hwm + 1 else { return hwm }
+                try await change(connection)
+                try await Inbox.advance(peer: LeadBook.hubPeer, to: seq, on: connection, logger: logger)
+                return seq
+            }
+            await send(Envelope(payload: .ack(Ack(through: through))), loop: loop)
+        } catch {
+            logger.warning("could not apply \(what)", metadata: ["seq": "\(seq)", "error": "\(error)"])
+        }
+    }
+
+    /// The hub's decision about one of the office's claims, onto the lead.
     func apply(_ status: ClaimStatus, seq: Int64, loop: SocketLoop) async {
         let logger = self.logger
         let detail = String(decoding: Envelope(seq: seq, payload: .claimStatus(status)).frames()[1], as: UTF8.self)
-        do {
-            let through = try await database.client.withTransaction(logger: logger) { connection -> Int64 in
-                let hwm = try await Inbox.lock(peer: LeadBook.hubPeer, on: connection, logger: logger)
-                guard seq == hwm + 1 else { return hwm }
-                if let id = UUID(uuidString: status.leadRef) {
-                    try await connection.query("""
-                        UPDATE leads SET claim_status = \(status.status.rawValue),
-                            claim_detail = (\(detail)::jsonb) -> 'body', claim_updated_at = now()
-                        WHERE id = \(id)
-                        """, logger: logger)
-                }
-                try await Inbox.advance(peer: LeadBook.hubPeer, to: seq, on: connection, logger: logger)
-                return seq
-            }
-            await send(Envelope(payload: .ack(Ack(through: through))), loop: loop)
-        } catch {
-            logger.warning("could not apply a claim status", metadata: ["seq": "\(seq)", "error": "\(error)"])
+        await applyInOrder(seq: seq, loop: loop, what: "a claim status") { connection in
+            guard let id = UUID(uuidString: status.leadRef) else { return }
+            try await connection.query("""
+                UPDATE leads SET claim_status = \(status.status.rawValue),
+                    claim_detail = (\(detail)::jsonb) -> 'body', claim_updated_at = now()
+                WHERE id = \(id)
+                """, logger: logger)
         }
     }
 
-    /// Records an offered city lead and advances the inbox in one transaction.
+    /// A city lead offered to the office.
     func apply(_ offer: AssignmentOffer, seq: Int64, loop: SocketLoop) async {
         let logger = self.logger
-        do {
-            let through = try await database.client.withTransaction(logger: logger) { connection -> Int64 in
-                let hwm = try await Inbox.lock(peer: LeadBook.hubPeer, on: connection, logger: logger)
-                guard seq == hwm + 1 else { return hwm }
-                if let lead = UUID(uuidString: offer.cityLead) {
-                    try await connection.query("""
-                        INSERT INTO node_assignments (id, city_lead, investor_name, credit_code, project_name, industry,
-                            investment_wan, land_mu, note, explanation, offered_at, respond_by, assess_by)
-                        VALUES (\(offer.assignmentID), \(lead), \(offer.investorName), \(offer.creditCode), \(offer.projectName),
-                            \(offer.industry), \(offer.investmentWan), \(offer.landMu), \(offer.note), \(offer.explanation),
-                            \(offer.offeredAt)::timestamptz, \(offer.respondBy)::timestamptz, \(offer.assessBy)::timestamptz)
-                        ON CONFLICT (id) DO NOTHING
-                        """, logger: logger)
-                }
-                try await Inbox.advance(peer: LeadBook.hubPeer, to: seq, on: connection, logger: logger)
-                return seq
-            }
-            await send(Envelope(payload: .ack(Ack(through: through))), loop: loop)
-        } catch {
-            logger.warning("could not record an assignment", metadata: ["seq": "\(seq)", "error": "\(error)"])
+        await applyInOrder(seq: seq, loop: loop, what: "an assignment") { connection in
+            guard let lead = UUID(uuidString: offer.cityLead) else { return }
+            try await connection.query("""
+                INSERT INTO node_assignments (id, city_lead, investor_name, credit_code, project_name, industry,
+                    investment_wan, land_mu, note, explanation, offered_at, respond_by, assess_by)
+                VALUES (\(offer.assignmentID), \(lead), \(offer.investorName), \(offer.creditCode), \(offer.projectName),
+                    \(offer.industry), \(offer.investmentWan), \(offer.landMu), \(offer.note), \(offer.explanation),
+                    \(offer.offeredAt)::timestamptz, \(offer.respondBy)::timestamptz, \(offer.assessBy)::timestamptz)
+                ON CONFLICT (id) DO NOTHING
+                """, logger: logger)
         }
     }
 
-    /// Records a department's opinion on one of the office's leads and advances the inbox.
+    /// A department's opinion on one of the office's leads.
     func apply(_ notice: OpinionNotice, seq: Int64, loop: SocketLoop) async {
         let logger = self.logger
-        do {
-            let through = try await database.client.withTransaction(logger: logger) { connection -> Int64 in
-                let hwm = try await Inbox.lock(peer: LeadBook.hubPeer, on: connection, logger: logger)
-                guard seq == hwm + 1 else { return hwm }
-                if let lead = UUID(uuidString: notice.leadRef), let id = UUID(uuidString: notice.opinionID) {
-                    try await connection.query("""
-                        INSERT INTO lead_opinions (id, lead_id, department, verdict, text, conditions, given_at)
-                        VALUES (\(id), \(lead), \(notice.departmentName), \(notice.verdict.rawValue), \(notice.text),
-                                \(notice.conditions), \(notice.givenAt)::timestamptz)
-                        ON CONFLICT (id) DO NOTHING
-                        """, logger: logger)
-                }
-                try await Inbox.advance(peer: LeadBook.hubPeer, to: seq, on: connection, logger: logger)
-                return seq
-            }
-            await send(Envelope(payload: .ack(Ack(through: through))), loop: loop)
-        } catch {
-            logger.warning("could not record an opinion", metadata: ["seq": "\(seq)", "error": "\(error)"])
+        await applyInOrder(seq: seq, loop: loop, what: "an opinion") { connection in
+            guard let lead = UUID(uuidString: notice.leadRef), let id = UUID(uuidString: notice.opinionID) else { return }
+            try await connection.query("""
+                INSERT INTO lead_opinions (id, lead_id, department, verdict, text, conditions, given_at)
+                VALUES (\(id), \(lead), \(notice.departmentName), \(notice.verdict.rawValue), \(notice.text),
+                        \(notice.conditions), \(notice.givenAt)::timestamptz)
+                ON CONFLICT (id) DO NOTHING
+                """, logger: logger)
         }
     }
 

@@ -97,6 +97,10 @@ struct SubscribeCommand: AsyncParsableCommand {
             guard case .success(let envelope) = Envelope.decode(received.message.frames), envelope.re == id else { continue }
             switch envelope.payload {
             case .feedBatch(let batch): return batch
+            case .error(let body) where body.code == "RATE_LIMITED" || body.code == "UNAVAILABLE":
+                // An earlier fetch of ours is still being served (after a reconnect), or the hub's
+                // database is down: wait and ask again from the same cursor.
+                return nil
             case .error(let body): throw CLIError(body.code, body.message + "（\(body.detail)）")
             default: continue
             }

@@ -95,17 +95,16 @@ extension ClaimRegistry {
         case .settled: newStatus = claim.status == "held" ? "settled" : claim.status
         case .released: newStatus = "released"
         }
-        try await connection.query(
-            "UPDATE claims SET stage = \(stage.rawValue), status = \(newStatus), last_progress_at = now() WHERE id = \(claim.id)",
-            logger: logger)
+        var project: (String, String?, String?, Double?)?
+        let updated = try await connection.query("""
+            UPDATE claims SET stage = \(stage.rawValue), status = \(newStatus), last_progress_at = now() WHERE id = \(claim.id)
+            RETURNING investor_name, project_name, industry, investment_wan::float8
+            """, logger: logger)
+        for try await row in updated.decode((String, String?, String?, Double?).self) { project = row }
         try await connection.query("""
             INSERT INTO claim_stages (claim_id, stage, reached_at) VALUES (\(claim.id), \(stage.rawValue), \(changedAt ?? Date()))
             ON CONFLICT DO NOTHING
             """, logger: logger)
-        var project: (String, String?, String?, Double?)?
-        let facts = try await connection.query(
-            "SELECT investor_name, project_name, industry, investment_wan::float8 FROM claims WHERE id = \(claim.id)", logger: logger)
-        for try await row in facts.decode((String, String?, String?, Double?).self) { project = row }
         try await EventLog.append(topic: "stage.\(stage.rawValue)", county: office, payload: [
             "claim": "\(claim.id)", "stage": stage.rawValue, "investor_name": project?.0 ?? "", "project_name": project?.1 ?? "",
             "industry": project?.2 ?? "", "investment_wan": "\(project?.3 ?? 0)",

@@ -109,11 +109,9 @@ public struct ConflictDesk: Sendable {
     public func decide(conflictID: Int64, decision: ArbitrationDecision, reason: String, coordinator: String,
                        supersedes: Int64?, policy: ProtectionPolicy, now: Date,
                        on connection: PostgresConnection) async throws -> (Int64, [ClaimNotice]) {
-        var kind: String?
-        let who = try await connection.query(
-            "SELECT kind FROM tenants WHERE id = \(coordinator) AND revoked_at IS NULL", logger: logger)
-        for try await value in who.decode(String.self) { kind = value }
-        guard kind == "coordinator" else { throw ArbitrationRefusal(.notCoordinator(coordinator)) }
+        guard try await TenantStore.activeKind(coordinator, on: connection, logger: logger) == .coordinator else {
+            throw ArbitrationRefusal(.notCoordinator(coordinator))
+        }
         // Lock the conflict: two coordinators deciding at once are decided one after the other.
         let locked = try await connection.query("SELECT id FROM conflicts WHERE id = \(conflictID) FOR UPDATE", logger: logger)
         var exists = false

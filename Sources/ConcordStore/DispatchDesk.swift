@@ -107,6 +107,11 @@ public struct DispatchDesk: Sendable {
         return id
     }
 
+    /// Every county ranked for a city lead, from the current profiles and load.
+    public func recommend(_ lead: CityLead, client: PostgresClient) async throws -> [CountyRecommendation] {
+        DispatchScoring.rank(lead.needs, profiles: try await profiles(client: client), openLoad: try await openLoad(client: client))
+    }
+
     public func cityLead(_ idOrPrefix: String, client: PostgresClient) async throws -> CityLead {
         let prefix = idOrPrefix.lowercased()
         guard prefix.count >= 4 else { throw StoreError(.invalidInput, "市级线索编号至少写 4 位：\(idOrPrefix)") }
@@ -140,10 +145,12 @@ public struct DispatchDesk: Sendable {
     /// Records an offer in the caller's transaction. The caller enqueues the assignment.offer.
     public func assign(_ lead: CityLead, to county: String, note: String?, score: Double?, by coordinator: String,
                        deadlines: DispatchDeadlines, now: Date, on connection: PostgresConnection) async throws -> AssignmentView {
-        var kind: String?
-        let tenant = try await connection.query("SELECT kind FROM tenants WHERE id = \(county) AND revoked_at IS NULL", logger: logger)
-        for try await value in tenant.decode(String.self) { kind = value }
-        guard kind == "county" else { throw StoreError(.notFound, "\(county) 不是有效的区县租户") }
+        guard try await TenantStore.activeKind(coordinator, on: connection, logger: logger) == .coordinator else {
+            throw StoreError(.notCoordinator, "\(coordinator) 不是市级协调人员，不能派单")
+        }
+        guard try await TenantStore.activeKind(county, on: connection, logger: logger) == .county else {
+            throw StoreError(.notFound, "\(county) 不是有效的区县租户")
+        }
         let current = try await connection.query("SELECT status FROM city_leads WHERE id = \(lead.id) FOR UPDATE", logger: logger)
         var status = ""
         for try await value in current.decode(String.self) { status = value }

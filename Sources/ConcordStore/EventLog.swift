@@ -88,21 +88,12 @@ public enum GrantStore {
 
     /// A department's grants; a county office may always read events about itself.
     public static func patterns(for tenant: String, kind: Tenant.Kind, client: PostgresClient, logger: Logger) async throws -> [TopicPattern] {
-        try await patterns(for: tenant, kind: kind, client: client, connection: nil, logger: logger)
+        try await client.withConnection { try await patterns(for: tenant, kind: kind, on: $0, logger: logger) }
     }
 
-    static func patterns(for tenant: String, kind: Tenant.Kind, client: PostgresClient?, connection: PostgresConnection?,
-                         logger: Logger) async throws -> [TopicPattern] {
+    static func patterns(for tenant: String, kind: Tenant.Kind, on connection: PostgresConnection, logger: Logger) async throws -> [TopicPattern] {
         if kind == .county { return TopicPattern("county.\(tenant).*").map { [$0] } ?? [] }
-        let query: PostgresQuery = "SELECT pattern FROM grants WHERE tenant = \(tenant) ORDER BY pattern"
-        let rows: PostgresRowSequence
-        if let connection {
-            rows = try await connection.query(query, logger: logger)
-        } else if let client {
-            rows = try await client.query(query, logger: logger)
-        } else {
-            return []
-        }
+        let rows = try await connection.query("SELECT pattern FROM grants WHERE tenant = \(tenant) ORDER BY pattern", logger: logger)
         var patterns: [TopicPattern] = []
         for try await text in rows.decode(String.self) { if let pattern = TopicPattern(text) { patterns.append(pattern) } }
         return patterns

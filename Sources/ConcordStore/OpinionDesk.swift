@@ -36,7 +36,7 @@ public struct OpinionDesk: Sendable {
         for try await at in existing.decode(Date.self) {
             return Recorded(repeated: true, office: office, leadRef: leadRef, departmentName: name, givenAt: at)
         }
-        let grants = try await GrantStore.patterns(for: department, kind: .department, client: nil, connection: connection, logger: logger)
+        let grants = try await GrantStore.patterns(for: department, kind: .department, on: connection, logger: logger)
         var visible = false
         let events = try await connection.query(
             "SELECT topic, county FROM events WHERE payload ->> 'claim' = \(String(claim))", logger: logger)

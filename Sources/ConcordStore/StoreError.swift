@@ -15,6 +15,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible, Equatable {
         case invalidInput = "INVALID_INPUT"
         case notFound = "NOT_FOUND"
         case notAllowed = "NOT_ALLOWED"
+        case notCoordinator = "NOT_COORDINATOR"
     }
 
     public let code: Code

@@ -57,6 +57,14 @@ public enum TenantStore {
         return false
     }
 
+    /// The kind of an active (not revoked) tenant, or nil.
+    public static func activeKind(_ id: String, on connection: PostgresConnection, logger: Logger) async throws -> Tenant.Kind? {
+        let rows = try await connection.query(
+            "SELECT kind FROM tenants WHERE id = \(id) AND revoked_at IS NULL", logger: logger)
+        for try await kind in rows.decode(String.self) { return Tenant.Kind(rawValue: kind) }
+        return nil
+    }
+
     /// Active keys → (tenant, kind), for the ZAP handler's in-memory registry.
     public static func activeKeys(client: PostgresClient, logger: Logger) async throws -> [String: (id: String, kind: Tenant.Kind)] {
         let rows = try await client.query("""

@@ -145,9 +145,7 @@ struct RecommendCommand: AsyncParsableCommand {
             let (lead, ranked) = try await Database.withDatabase(configuration.database, logger: logger) { db in
                 let desk = DispatchDesk(logger: logger)
                 let lead = try await desk.cityLead(id, client: db.client)
-                let ranked = DispatchScoring.rank(lead.needs, profiles: try await desk.profiles(client: db.client),
-                                                  openLoad: try await desk.openLoad(client: db.client))
-                return (lead, ranked)
+                return (lead, try await desk.recommend(lead, client: db.client))
             }
             let land: String = lead.landMu.map { DispatchScoring.format($0) } ?? "-"
             let energy: String = lead.energyTce.map { DispatchScoring.format($0) } ?? "-"
@@ -185,19 +183,9 @@ struct AssignCommand: AsyncParsableCommand {
             let deadlines = configuration.deadlines
             let assignment = try await Database.withDatabase(configuration.database, logger: logger) { db in
                 let desk = DispatchDesk(logger: logger)
-                var kind: String?
-                let who = try await db.client.query("SELECT kind FROM tenants WHERE id = \(coordinator) AND revoked_at IS NULL", logger: logger)
-                for try await value in who.decode(String.self) { kind = value }
-                guard kind == "coordinator" else { throw CLIError("NOT_COORDINATOR", "\(coordinator) 不是市级协调人员，不能派单") }
                 let lead = try await desk.cityLead(id, client: db.client)
-                let ranked = DispatchScoring.rank(lead.needs, profiles: try await desk.profiles(client: db.client),
-                                                  openLoad: try await desk.openLoad(client: db.client))
-                let mine = ranked.first { $0.county == county }
-                let explanation = mine.map { county in
-                    "推荐分 \(DispatchScoring.format(county.score))：" + county.factors.map {
-                        "\($0.explanation)（\($0.points >= 0 ? "+" : "")\(DispatchScoring.format($0.points))）"
-                    }.joined(separator: "；")
-                } ?? "该区县尚无画像"
+                let mine = try await desk.recommend(lead, client: db.client).first { $0.county == county }
+                let explanation = mine?.explanation ?? "该区县尚无画像"
                 return try await db.client.withTransaction(logger: logger) { connection in
                     let assignment = try await desk.assign(lead, to: county, note: note, score: mine?.score, by: coordinator,
                                                            deadlines: deadlines, now: Date(), on: connection)

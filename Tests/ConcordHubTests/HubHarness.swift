@@ -17,7 +17,7 @@ struct HubHarness {
     let tenantKeys: [String: CurveKeyPair]
     let context: Context
 
-    static let tenants: [(String, Tenant.Kind)] = [("360402", .county), ("360403", .county), ("360404", .county), ("fgw", .department), ("zrzy", .department)]
+    static let tenants: [(String, Tenant.Kind)] = [("360402", .county), ("360403", .county), ("360404", .county), ("fgw", .department), ("zrzy", .department), ("city", .coordinator)]
 
     static func run(_ body: @escaping @Sendable (HubHarness) async throws -> Void) async throws {
         let migrations = try Migration.load(from: TestDatabase.schemasDirectory)

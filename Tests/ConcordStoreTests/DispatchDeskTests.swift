@@ -12,6 +12,7 @@ struct DispatchDeskTests {
 
     func setUp(_ db: Database) async throws -> CityLead {
         try await ClaimRegistryTests.addOffices(db)
+        _ = try await db.client.query("INSERT INTO tenants (id, kind, name) VALUES ('city-zhang', 'coordinator', '张协调')", logger: Self.logger)
         try await desk.setProfile(CountyProfile(county: "360404", industries: ["新能源"], chains: ["锂电池"], landByPark: ["城西": 600],
                                                 energyTce: 50_000, environment: 400), client: db.client)
         try await desk.setProfile(CountyProfile(county: "360402", industries: ["文旅"], landByPark: ["濂溪园": 80]), client: db.client)

@@ -28,18 +28,12 @@ struct StartupTests {
     @Test("a server that accepts but never answers fails with DB_STARTUP_TIMEOUT at the deadline")
     func silentServer() async throws {
         // A listening socket that never accepts: the TCP handshake completes in the backlog, then silence.
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (fd, port) = loopbackSocket()
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
         #expect(listen(fd, 16) == 0)
 
         var configuration = try TestDatabase.server()
-        configuration.port = Int(UInt16(bigEndian: address.sin_port))
+        configuration.port = port
         configuration.startupDeadline = .seconds(1)
         let clock = ContinuousClock()
         let start = clock.now

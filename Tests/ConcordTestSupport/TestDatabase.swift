@@ -69,15 +69,21 @@ enum PostgresQueryLiteral {
 import Glibc
 #endif
 
-/// A loopback port nobody listens on now.
-public func freePort() -> Int {
+/// A TCP socket bound to an ephemeral loopback port. The caller closes `fd`.
+public func loopbackSocket() -> (fd: Int32, port: Int) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
     _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-    return Int(UInt16(bigEndian: address.sin_port))
+    return (fd, Int(UInt16(bigEndian: address.sin_port)))
+}
+
+/// A loopback port nobody listens on now.
+public func freePort() -> Int {
+    let (fd, port) = loopbackSocket()
+    close(fd)
+    return port
 }

@@ -50,6 +50,13 @@ public struct CountyRecommendation: Sendable, Equatable {
     /// 0…100; the sum of the factors, clamped.
     public let score: Double
     public let factors: [Factor]
+
+    /// One line an officer reads: the score and every factor with its points.
+    public var explanation: String {
+        "推荐分 \(DispatchScoring.format(score))：" + factors.map {
+            "\($0.explanation)（\($0.points >= 0 ? "+" : "")\(DispatchScoring.format($0.points))）"
+        }.joined(separator: "；")
+    }
 }
 
 /// The dispatch score. Every factor and its weight is defined here, in one place:

@@ -19,6 +19,8 @@ public struct ConflictView: Sendable {
         public let lastProgressAt: Date?
         public let status: String
         public let isHolder: Bool
+        /// When the hub saw the claim reach each stage, in order.
+        public internal(set) var stageDates: [(stage: LeadStage, at: Date)]
 
         public var rules: ConflictParty {
             ConflictParty(claimID: claimID, office: office, reportedAt: reportedAt, lastProgressAt: lastProgressAt,
@@ -89,8 +91,16 @@ public struct ConflictDesk: Sendable {
             parties.append(ConflictView.Party(
                 claimID: row.0, office: row.1, leadRef: row.2, investorName: row.3, creditCode: row.4, projectName: row.5,
                 industry: row.6, investmentWan: row.7, stage: LeadStage(rawValue: row.8) ?? .lead, reportedAt: row.9,
-                lastProgressAt: row.10, status: row.11, isHolder: row.0 == holder))
+                lastProgressAt: row.10, status: row.11, isHolder: row.0 == holder, stageDates: []))
         }
+        var dates: [Int64: [(stage: LeadStage, at: Date)]] = [:]
+        let stageRows = try await connection.query(
+            "SELECT claim_id, stage, reached_at FROM claim_stages WHERE claim_id = ANY(\(parties.map(\.claimID))) ORDER BY reached_at",
+            logger: logger)
+        for try await (claim, stage, at) in stageRows.decode((Int64, String, Date).self) {
+            if let stage = LeadStage(rawValue: stage) { dates[claim, default: []].append((stage, at)) }
+        }
+        for index in parties.indices { parties[index].stageDates = dates[parties[index].claimID] ?? [] }
         var decisions: [ConflictView.Decision] = []
         let decisionRows = try await connection.query("""
             SELECT id, kind, detail ->> 'summary', reason, coordinator, decided_at, supersedes

@@ -164,6 +164,10 @@ enum ConflictText {
             lines.append("  项目：\(party.projectName ?? "-")  行业：\(party.industry ?? "-")  总投资：\(party.investmentWan.map { String(format: "%.0f 万元", $0) } ?? "-")")
             lines.append("  首报：\(LeadText.dateFormat.string(from: party.reportedAt))  阶段：\(party.stage.chineseName)"
                 + "  保护期至：\(LeadText.dateFormat.string(from: until))\(lapsed ? "（已失效）" : "")")
+            if !party.stageDates.isEmpty {
+                lines.append("  阶段日期：" + party.stageDates.map { "\($0.stage.chineseName) \(LeadText.dateFormat.string(from: $0.at))" }
+                    .joined(separator: " → "))
+            }
         }
         if view.parties.count >= 2 {
             let holder = view.parties.first { $0.isHolder } ?? view.parties[0]

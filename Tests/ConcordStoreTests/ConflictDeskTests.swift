@@ -50,6 +50,7 @@ struct ConflictDeskTests {
             let view = try #require(try await db.client.withConnection { try await ConflictDesk(logger: Self.logger).show(id, on: $0) })
             #expect(view.parties.map(\.office) == ["360402", "360404"])
             #expect(view.parties.first?.isHolder == true)
+            #expect(view.parties.map { $0.stageDates.map(\.stage) } == [[.lead], [.lead]])
             let recommendation = ArbitrationRules.recommend(view.parties.map(\.rules), policy: policy,
                                                             now: Date(timeIntervalSince1970: 1_790_000_000 + 10 * 86_400))
             #expect(recommendation.decision == .award(office: "360402"))

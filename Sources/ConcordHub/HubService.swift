@@ -254,6 +254,9 @@ public final class HubService: Service, Sendable {
                                 conditions: opinion.conditions, givenAt: recorded.givenAt)))
                             return (out.id, out.payload.type.rawValue, String(decoding: out.frames()[1], as: UTF8.self))
                         }
+                        if let change = try await ReviewDesk(logger: logger).refresh(office: recorded.office, leadRef: recorded.leadRef, on: connection) {
+                            try await HubOutbox.enqueue([change], on: connection, logger: logger)
+                        }
                     }
                     return recorded
                 }
@@ -268,7 +271,7 @@ public final class HubService: Service, Sendable {
             } catch {
                 await refuse(.unavailable, "database error")
             }
-        case .welcome, .claimStatus, .checkResult, .assignmentOffer, .feedBatch, .opinionResult, .opinionNotice:
+        case .welcome, .claimStatus, .checkResult, .assignmentOffer, .feedBatch, .opinionResult, .opinionNotice, .reviewStatus:
             await refuse(.notAllowed, "\(envelope.payload.type.rawValue) is sent by the hub, not to it")
         }
     }
@@ -292,12 +295,18 @@ public final class HubService: Service, Sendable {
                 try await Task.sleep(for: .milliseconds(250))
             }
             let head = try await EventLog.head(client: database.client, logger: logger)
-            let batch = FeedBatch(events: events.map { event in
+            var batched = events.map { event in
                 let payload = (try? JSONSerialization.jsonObject(with: Data(event.payload.utf8))) as? [String: String] ?? [:]
                 return FeedBatch.Event(seq: event.seq, topic: event.topic, county: event.county, recordedAt: event.recordedAt, payload: payload)
-            }, through: max(after, events.last?.seq ?? 0), head: head)
+            }
+            var answer = Envelope(re: re, payload: .feedBatch(FeedBatch(events: batched, through: max(after, events.last?.seq ?? 0), head: head)))
+            // A batch must fit in one envelope: halve it until it does. The reader asks again from its last event.
+            while answer.frames()[1].count > Limits.maxEnvelopeBytes, batched.count > 1 {
+                batched = Array(batched.prefix(batched.count / 2))
+                answer = Envelope(re: re, payload: .feedBatch(FeedBatch(events: batched, through: batched[batched.count - 1].seq, head: head)))
+            }
             _ = fetching.withLock { $0.remove(tenant) }
-            await reply(Envelope(re: re, payload: .feedBatch(batch)))
+            await reply(answer)
         } catch {
             _ = fetching.withLock { $0.remove(tenant) }
             await reply(Envelope(re: re, payload: .error(ErrorBody(ProtocolError(.unavailable, "database: \(error)")))))
@@ -324,6 +333,7 @@ public final class HubService: Service, Sendable {
                 if seq <= hwm { return .repeated(hwm) }
                 if seq > hwm + 1 { return .gap(hwm) }
                 var notices: [ClaimNotice] = []
+                var reviewed: String?
                 switch envelope.payload {
                 case .claimFile(let file):
                     let name = CompanyName(file.investorName)
@@ -339,11 +349,13 @@ public final class HubService: Service, Sendable {
                     let outcome = try await registry.file(filing, on: connection)
                     if !outcome.repeated {
                         notices = try await registry.notices(for: filing, outcome: outcome, on: connection)
+                        if (filing.investmentWan ?? 0) >= EventLog.claimThresholdWan { reviewed = file.leadRef }
                     }
                 case .leadStage(let change):
                     notices = try await registry.changeStage(
                         office: tenant, leadRef: change.leadRef, to: LeadStage(rawValue: change.stage) ?? .lead,
                         changedAt: Timestamp.parse(change.changedAt), on: connection)
+                    reviewed = change.leadRef
                 case .assignmentReply(let answer):
                     _ = try await DispatchDesk(logger: logger).applyReply(
                         office: tenant, assignmentID: answer.assignmentID, accept: answer.accept, reason: answer.reason,
@@ -352,8 +364,13 @@ public final class HubService: Service, Sendable {
                     return .refused(seq, ProtocolError(.notAllowed, "not a node message"))
                 }
                 try await HubOutbox.enqueue(notices, on: connection, logger: logger)
+                var notify = Set(notices.map(\.office))
+                if let reviewed, let change = try await ReviewDesk(logger: logger).refresh(office: tenant, leadRef: reviewed, on: connection) {
+                    try await HubOutbox.enqueue([change], on: connection, logger: logger)
+                    notify.insert(change.office)
+                }
                 try await Inbox.advance(peer: tenant, to: seq, on: connection, logger: logger)
-                return .applied(seq, notify: Set(notices.map(\.office)))
+                return .applied(seq, notify: notify)
             }
         } catch {
             logger.error("could not apply a message", metadata: ["tenant": "\(tenant)", "seq": "\(seq)", "error": "\(String(reflecting: error))"])
@@ -467,6 +484,20 @@ extension HubOutbox {
 /// Turns registry notices into claim.status messages in each office's outbox, inside the caller's
 /// transaction. Used by the hub and by coordinators' commands alike; the hub delivers them.
 public enum HubOutbox {
+    /// Changed review statuses, as review.status messages to the owning offices.
+    public static func enqueue(_ changes: [ReviewDesk.Change], on connection: PostgresConnection, logger: Logger) async throws {
+        for change in changes {
+            try await Outbox.enqueue(peer: change.office, on: connection, logger: logger) { seq in
+                let out = Envelope(seq: seq, payload: .reviewStatus(ReviewStatusNotice(leadRef: change.leadRef, departments: change.entries.map {
+                    .init(department: $0.department, departmentName: $0.departmentName, since: $0.since, answeredAt: $0.answeredAt,
+                          verdict: $0.verdict.flatMap(OpinionVerdict.init(rawValue:)))
+                })))
+                return (out.id, out.payload.type.rawValue, String(decoding: out.frames()[1], as: UTF8.self))
+            }
+        }
+    }
+
+
     public static func enqueue(_ notices: [ClaimNotice], on connection: PostgresConnection, logger: Logger) async throws {
         for notice in notices {
             try await Outbox.enqueue(peer: notice.office, on: connection, logger: logger) { seq in

@@ -232,6 +232,21 @@ public struct LeadBook: Sendable {
         }
     }
 
+    /// The lead's combined review status as the hub last sent it (pending first).
+    public func reviews(_ lead: UUID) async throws -> [ReviewEntry] {
+        let rows = try await client.query("""
+            SELECT department, department_name, since, answered_at, verdict FROM lead_reviews WHERE lead_id = \(lead)
+            """, logger: logger)
+        var entries: [ReviewEntry] = []
+        for try await (department, name, since, answered, verdict) in rows.decode((String, String, Date, Date?, String?).self) {
+            entries.append(ReviewEntry(department: department, departmentName: name, since: since, answeredAt: answered, verdict: verdict))
+        }
+        return entries.sorted { a, b in
+            if a.isPending != b.isPending { return a.isPending }
+            return (a.answeredAt ?? a.since, a.department) < (b.answeredAt ?? b.since, b.department)
+        }
+    }
+
     /// Departments' review opinions on a lead, oldest first: (department, verdict, text, conditions, time).
     public func opinions(_ lead: UUID) async throws -> [(department: String, verdict: String, text: String, conditions: String?, at: Date)] {
         let rows = try await client.query("""

@@ -192,6 +192,8 @@ public final class NodeService: Service, Sendable {
             logger.warning("the hub refused a message", metadata: ["code": "\(body.code)", "detail": "\(body.detail)", "re": "\(envelope.re ?? "")"])
         case .opinionNotice(let notice):
             await apply(notice, seq: envelope.seq ?? 0, loop: loop)
+        case .reviewStatus(let status):
+            await apply(status, seq: envelope.seq ?? 0, loop: loop)
         case .feedBatch:
             break
         default:
@@ -259,6 +261,23 @@ public final class NodeService: Service, Sendable {
                         \(notice.conditions), \(notice.givenAt)::timestamptz)
                 ON CONFLICT (id) DO NOTHING
                 """, logger: logger)
+        }
+    }
+
+    /// The combined review status of one of the office's leads: replaces the previous one whole.
+    func apply(_ status: ReviewStatusNotice, seq: Int64, loop: SocketLoop) async {
+        let logger = self.logger
+        await applyInOrder(seq: seq, loop: loop, what: "a review status") { connection in
+            guard let lead = UUID(uuidString: status.leadRef) else { return }
+            try await connection.query("DELETE FROM lead_reviews WHERE lead_id = \(lead)", logger: logger)
+            for entry in status.departments {
+                try await connection.query("""
+                    INSERT INTO lead_reviews (lead_id, department, department_name, since, answered_at, verdict)
+                    VALUES (\(lead), \(entry.department), \(entry.departmentName), \(entry.since)::timestamptz,
+                            \(entry.answeredAt)::timestamptz, \(entry.verdict?.rawValue))
+                    ON CONFLICT DO NOTHING
+                    """, logger: logger)
+            }
         }
     }
 

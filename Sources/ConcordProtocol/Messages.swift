@@ -20,12 +20,13 @@ public enum MessageType: String, CaseIterable, Sendable {
     case opinionAdd = "opinion.add"
     case opinionResult = "opinion.result"
     case opinionNotice = "opinion.notice"
+    case reviewStatus = "review.status"
 
     /// State-changing messages carry a per-sender `seq`, are kept in the sender's outbox until
     /// acknowledged, and are applied by the receiver exactly once, in order.
     public var changesState: Bool {
         switch self {
-        case .claimFile, .leadStage, .claimStatus, .assignmentOffer, .assignmentReply, .opinionNotice: return true
+        case .claimFile, .leadStage, .claimStatus, .assignmentOffer, .assignmentReply, .opinionNotice, .reviewStatus: return true
         default: return false
         }
     }
@@ -50,6 +51,7 @@ public enum Payload: Sendable, Equatable {
     case opinionAdd(OpinionAdd)
     case opinionResult(OpinionResult)
     case opinionNotice(OpinionNotice)
+    case reviewStatus(ReviewStatusNotice)
 
     public var type: MessageType {
         switch self {
@@ -70,6 +72,7 @@ public enum Payload: Sendable, Equatable {
         case .opinionAdd: return .opinionAdd
         case .opinionResult: return .opinionResult
         case .opinionNotice: return .opinionNotice
+        case .reviewStatus: return .reviewStatus
         }
     }
 
@@ -114,6 +117,7 @@ public enum Payload: Sendable, Equatable {
         case .opinionAdd(let body): return encode(body)
         case .opinionResult(let body): return encode(body)
         case .opinionNotice(let body): return encode(body)
+        case .reviewStatus(let body): return encode(body)
         }
     }
 
@@ -147,6 +151,7 @@ public enum Payload: Sendable, Equatable {
             case .opinionAdd: return .success(.opinionAdd(try body(OpinionAdd.self)))
             case .opinionResult: return .success(.opinionResult(try body(OpinionResult.self)))
             case .opinionNotice: return .success(.opinionNotice(try body(OpinionNotice.self)))
+            case .reviewStatus: return .success(.reviewStatus(try body(ReviewStatusNotice.self)))
             }
         } catch let error as ProtocolError {
             return .failure(error)
@@ -677,5 +682,48 @@ public struct OpinionNotice: Codable, Sendable, Equatable, Validating {
     func validate() throws {
         try checkText(leadRef, "lead_ref", max: 100, required: true)
         try checkDate(givenAt, "given_at")
+    }
+}
+
+/// Hub → node: the combined review status of one of the office's projects, whole (it replaces the
+/// previous one), sent whenever it changes.
+public struct ReviewStatusNotice: Codable, Sendable, Equatable, Validating {
+    public struct Entry: Codable, Sendable, Equatable {
+        public var department: String
+        public var departmentName: String
+        public var since: String
+        public var answeredAt: String?
+        public var verdict: OpinionVerdict?
+
+        public init(department: String, departmentName: String, since: Date, answeredAt: Date?, verdict: OpinionVerdict?) {
+            (self.department, self.departmentName, self.verdict) = (department, departmentName, verdict)
+            (self.since, self.answeredAt) = (Timestamp.format(since), answeredAt.map(Timestamp.format))
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case department, departmentName = "department_name", since, answeredAt = "answered_at", verdict
+        }
+    }
+
+    public var leadRef: String
+    public var departments: [Entry]
+
+    public init(leadRef: String, departments: [Entry]) {
+        (self.leadRef, self.departments) = (leadRef, departments)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case leadRef = "lead_ref", departments
+    }
+
+    func validate() throws {
+        try checkText(leadRef, "lead_ref", max: 100, required: true)
+        guard departments.count <= 200 else { throw ProtocolError(.invalidField, "departments: at most 200") }
+        for entry in departments {
+            try checkText(entry.department, "department", max: 63, required: true)
+            try checkText(entry.departmentName, "department_name", max: 200, required: true)
+            try checkDate(entry.since, "since")
+            if let answered = entry.answeredAt { try checkDate(answered, "answered_at") }
+        }
     }
 }

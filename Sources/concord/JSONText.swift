@@ -4,6 +4,7 @@ enum JSONText {
         case string(String)
         case number(Double)
         case bool(Bool)
+        case null
         case array([Value])
         case object([(String, Value)])
     }
@@ -15,6 +16,7 @@ enum JSONText {
             if number == number.rounded() && abs(number) < 1e15 { return String(Int(number)) }
             return String(number)
         case .bool(let flag): return flag ? "true" : "false"
+        case .null: return "null"
         case .array(let items): return "[" + items.map(render).joined(separator: ",") + "]"
         case .object(let pairs): return "{" + pairs.map { quote($0.0) + ":" + render($0.1) }.joined(separator: ",") + "}"
         }

@@ -118,11 +118,15 @@ struct LeadCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let id = self.id
-                let (lead, opinions) = try await node.withLeadBook { book, _ in
+                let (lead, opinions, reviews) = try await node.withLeadBook { book, _ in
                     let lead = try await book.find(id)
-                    return (lead, try await book.opinions(lead.id))
+                    return (lead, try await book.opinions(lead.id), try await book.reviews(lead.id))
                 }
                 print(LeadText.detail(lead))
+                let now = Date()
+                let (answered, pending) = ReviewStatus.counts(reviews)
+                print("联审进度：" + (reviews.isEmpty ? "尚无审批部门收到该项目" : "已答复 \(answered) 个部门，待答复 \(pending) 个"))
+                for entry in reviews { print("  " + ReviewStatus.describe(entry, now: now)) }
                 print("审批部门意见：\(opinions.isEmpty ? "暂无" : "\(opinions.count) 条")")
                 for opinion in opinions {
                     let verdict = OpinionVerdict(rawValue: opinion.verdict)?.chineseName ?? opinion.verdict

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ConcordDomain
 import ConcordHub
+import ConcordProtocol
 import ConcordStore
 import Foundation
 
@@ -14,12 +15,15 @@ struct ReportCommand: AsyncParsableCommand {
 
             例: concord report --config hub.toml --from 2026-01-01 --to 2027-01-01 --format table
                 concord report --config hub.toml --format csv > cockpit.csv
+                concord report --config hub.toml --reviews            （联审进度：待答复最久的项目在前）
             """
     )
     @OptionGroup var hub: TenantCommand.HubConfigOption
     @Option(help: "起始日期（含） (from, inclusive).") var from: String?
     @Option(help: "截止日期（不含） (to, exclusive).") var to: String?
     @Option(help: "table | csv | json") var format: String = "table"
+    @Flag(help: "只输出联审进度：每个项目哪些部门已答复、哪些待答复、多久 (review status per project only).")
+    var reviews = false
 
     func run() async throws {
         try await reportingErrors {
@@ -34,14 +38,26 @@ struct ReportCommand: AsyncParsableCommand {
             let end = try day(to, now.addingTimeInterval(86_400))
             let configuration = try hub.load()
             let logger = CLILogging.logger("concord.report")
-            let input = try await Database.withDatabase(configuration.database, logger: logger) { db in
-                try await CockpitSource.load(client: db.client, logger: logger)
+            let (input, projects) = try await Database.withDatabase(configuration.database, logger: logger) { db in
+                (try await CockpitSource.load(client: db.client, logger: logger),
+                 try await ReviewDesk(logger: logger).projects(client: db.client, now: now))
+            }
+            if reviews {
+                switch format {
+                case "csv": print(ReviewText.csv(projects, now: now), terminator: "")
+                case "json": print(ReviewText.json(projects, now: now))
+                default: print(ReviewText.table(projects, now: now))
+                }
+                return
             }
             let rows = Cockpit.compute(input, from: start, to: end, now: now)
             switch format {
             case "csv": print(ReportText.csv(rows), terminator: "")
             case "json": print(ReportText.json(rows))
-            default: print(ReportText.table(rows, from: start, to: end))
+            default:
+                print(ReportText.table(rows, from: start, to: end))
+                print("")
+                print(ReviewText.table(projects, now: now))
             }
         }
     }
@@ -138,5 +154,60 @@ enum ReportText {
             ])
         }
         return JSONText.render(.array(values))
+    }
+}
+
+/// The combined review status of every project some department was asked to review.
+enum ReviewText {
+    static func hours(_ seconds: TimeInterval) -> String { String(format: "%.1f", seconds / 3600) }
+
+    static func table(_ projects: [ReviewDesk.Project], now: Date) -> String {
+        let pendingProjects = projects.filter { $0.entries.contains(where: \.isPending) }.count
+        var lines = ["联审进度：\(projects.count) 个项目已推送审批部门，其中 \(pendingProjects) 个仍有部门待答复"]
+        for project in projects {
+            let (answered, pending) = ReviewStatus.counts(project.entries)
+            let stage = LeadStage(rawValue: project.stage)?.chineseName ?? project.stage
+            lines.append("  项目 \(project.claim) \(project.investorName)\(project.projectName.map { "·\($0)" } ?? "")（\(project.office)，\(stage)）"
+                         + "：已答复 \(answered)，待答复 \(pending)")
+            for entry in project.entries { lines.append("    " + ReviewStatus.describe(entry, now: now)) }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// One row per project and department.
+    static func csv(_ projects: [ReviewDesk.Project], now: Date) -> String {
+        func field(_ text: String) -> String {
+            text.contains(",") || text.contains("\"") || text.contains("\n")
+                ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+        }
+        var lines = ["项目,区县,投资方,阶段,部门,部门名称,状态,意见,推送时间,答复时间,时长小时"]
+        for project in projects {
+            for entry in project.entries {
+                let state = entry.isPending ? "待答复" : "已答复"
+                let verdict = entry.verdict.map { ReviewStatus.verdictNames[$0] ?? $0 } ?? ""
+                lines.append([String(project.claim), project.office, project.investorName, project.stage, entry.department,
+                              entry.departmentName, state, verdict, Timestamp.format(entry.since),
+                              entry.answeredAt.map(Timestamp.format) ?? "", hours(entry.waited(now: now))].map(field).joined(separator: ","))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func json(_ projects: [ReviewDesk.Project], now: Date) -> String {
+        JSONText.render(.array(projects.map { project in
+            let (answered, pending) = ReviewStatus.counts(project.entries)
+            return .object([
+                ("claim", .number(Double(project.claim))), ("office", .string(project.office)),
+                ("lead_ref", .string(project.leadRef)), ("investor_name", .string(project.investorName)),
+                ("stage", .string(project.stage)), ("answered", .number(Double(answered))), ("pending", .number(Double(pending))),
+                ("departments", .array(project.entries.map { entry in
+                    .object([("department", .string(entry.department)), ("department_name", .string(entry.departmentName)),
+                             ("since", .string(Timestamp.format(entry.since))),
+                             ("answered_at", entry.answeredAt.map { .string(Timestamp.format($0)) } ?? .null),
+                             ("verdict", entry.verdict.map { .string($0) } ?? .null),
+                             ("hours", .number((entry.waited(now: now) / 360).rounded() / 10))])
+                })),
+            ])
+        }))
     }
 }

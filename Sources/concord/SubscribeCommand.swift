@@ -2,6 +2,7 @@ import ArgumentParser
 import ConcordConfig
 import ConcordDomain
 import ConcordProtocol
+import ConcordStore
 import Foundation
 import ZeroMQ
 
@@ -11,7 +12,8 @@ struct SubscribeCommand: AsyncParsableCommand {
         abstract: "订阅协同中心的事件流（联审联办部门），逐行输出 JSON (follow the hub's event feed).",
         discussion: """
             按授权（concord tenant grant）读取事件：先补齐游标之后的全部，再等待新事件；断线、协同中心重启后
-            从游标继续，不漏不重。游标在处理完每个事件后原子写入文件（默认为 配置文件名.cursor）。
+            从游标继续，不漏不重。游标在处理完每个事件后持久保存：配置了 database_url 时存入该数据库的
+            concord_subscriber_cursors 表（按 --cursor-name 区分），否则原子写入文件（默认为 配置文件名.cursor）。
             --exec 对每个事件运行一个命令（事件 JSON 从标准输入给出），命令成功才前进游标，失败则停止并报错。
 
             例: concord subscribe --config zrzy.toml
@@ -23,7 +25,8 @@ struct SubscribeCommand: AsyncParsableCommand {
     @Option(help: "从该序号开始（含） (start at this sequence number).") var from: Int64?
     @Flag(help: "从保存的游标继续（默认） (resume from the saved cursor).") var resume = false
     @Option(help: "每个事件运行的命令 (command per event).") var exec: String?
-    @Option(help: "游标文件 (cursor file).") var cursorFile: String?
+    @Option(help: "游标文件；给出时即使配置了数据库也用文件 (cursor file; overrides the database).") var cursorFile: String?
+    @Option(help: "数据库游标的名称：同一部门的多个订阅各用一个 (cursor name in the database).") var cursorName = "default"
     @Flag(help: "追上最新事件后退出 (exit once caught up).") var untilIdle = false
 
     func run() async throws {
@@ -39,27 +42,90 @@ struct SubscribeCommand: AsyncParsableCommand {
             for topic in requested ?? [] where TopicPattern(topic) == nil {
                 throw CLIError("BAD_ARGUMENT", "主题模式不合法：\(topic)")
             }
-            let cursorPath = cursorFile ?? (try? file.string("cursor_file")) ?? config + ".cursor"
-            var cursor: Int64 = from.map { $0 - 1 } ?? Cursor.read(cursorPath) ?? 0
-            if from != nil { try Cursor.write(cursor, to: cursorPath) }
-            FileHandle.standardError.write(Data("订阅 \(tenant)：从序号 \(cursor + 1) 开始（游标 \(cursorPath)）\n".utf8))
+            let feed = Feed(tenant: tenant, endpoint: endpoint, hubKey: hubKey, keys: keys, topics: requested,
+                            from: from, exec: exec, untilIdle: untilIdle)
+            // The cursor lives in the department's database when one is configured, else in a file.
+            if cursorFile == nil, let url = try? file.string("database_url") {
+                let database: DatabaseConfiguration
+                do {
+                    database = try DatabaseConfiguration.parse(url: url)
+                } catch let error as StoreError {
+                    throw CLIError("CONFIG_INVALID", "database_url：\(error.message)")
+                }
+                let logger = CLILogging.logger("concord.subscribe")
+                let name = cursorName
+                try await Database.withDatabase(database, logger: logger) { db in
+                    let cursor = SubscriberCursor(tenant: tenant, name: name, client: db.client, logger: logger)
+                    try await cursor.prepare()
+                    try await feed.follow(cursor: .database(cursor))
+                }
+            } else {
+                let path = cursorFile ?? (try? file.string("cursor_file")) ?? config + ".cursor"
+                try await feed.follow(cursor: .file(path))
+            }
+        }
+    }
+
+    /// Where the cursor is kept.
+    enum CursorStore: Sendable {
+        case file(String)
+        case database(SubscriberCursor)
+
+        func read() async throws -> Int64? {
+            switch self {
+            case .file(let path): return Cursor.read(path)
+            case .database(let cursor): return try await cursor.read()
+            }
+        }
+
+        func write(_ value: Int64) async throws {
+            switch self {
+            case .file(let path): try Cursor.write(value, to: path)
+            case .database(let cursor): try await cursor.write(value)
+            }
+        }
+
+        var description: String {
+            switch self {
+            case .file(let path): return "游标文件 \(path)"
+            case .database(let cursor): return "数据库游标 \(cursor.tenant)/\(cursor.name)"
+            }
+        }
+    }
+
+    /// One subscription: fetches batches after the cursor, hands each event on, then moves the cursor.
+    struct Feed: Sendable {
+        let tenant: String
+        let endpoint: String
+        let hubKey: String
+        let keys: CurveKeyPair
+        let topics: [String]?
+        let from: Int64?
+        let exec: String?
+        let untilIdle: Bool
+
+        func follow(cursor store: CursorStore) async throws {
+            let saved = try await store.read()
+            var cursor: Int64 = from.map { $0 - 1 } ?? saved ?? 0
+            if from != nil { try await store.write(cursor) }
+            FileHandle.standardError.write(Data("订阅 \(tenant)：从序号 \(cursor + 1) 开始（\(store.description)）\n".utf8))
             let context = try Context()
             defer { context.terminate() }
-            var loop = try await Self.connect(context, keys: keys, hubKey: hubKey, endpoint: endpoint)
+            var loop = try await SubscribeCommand.connect(context, keys: keys, hubKey: hubKey, endpoint: endpoint)
             while true {
-                let request = Envelope(payload: .feedFetch(FeedFetch(after: cursor, topics: requested, max: 500, waitMs: untilIdle ? 0 : 20_000)))
+                let request = Envelope(payload: .feedFetch(FeedFetch(after: cursor, topics: topics, max: 500, waitMs: untilIdle ? 0 : 20_000)))
                 try? loop.post(Message(frames: request.frames()), on: loop.socketIDs[0])
-                guard let batch = try await Self.answer(to: request.id, on: loop, within: .seconds(30)) else {
+                guard let batch = try await SubscribeCommand.answer(to: request.id, on: loop, within: .seconds(30)) else {
                     // No answer: the hub is down or the connection is stale. Start a fresh one and ask again.
                     await loop.shutdown()
                     try await Task.sleep(for: .seconds(1))
-                    loop = try await Self.connect(context, keys: keys, hubKey: hubKey, endpoint: endpoint)
+                    loop = try await SubscribeCommand.connect(context, keys: keys, hubKey: hubKey, endpoint: endpoint)
                     continue
                 }
                 for event in batch.events {
                     let line = String(decoding: try JSONEncoder.sorted.encode(event), as: UTF8.self)
                     if let exec {
-                        let status = try Self.run(exec, input: line)
+                        let status = try SubscribeCommand.run(exec, input: line)
                         guard status == 0 else {
                             throw CLIError("EXEC_FAILED", "命令对事件 \(event.seq) 返回 \(status)：游标停在 \(cursor)，修复后重新运行即可从该事件继续")
                         }
@@ -67,11 +133,11 @@ struct SubscribeCommand: AsyncParsableCommand {
                         FileHandle.standardOutput.write(Data((line + "\n").utf8))
                     }
                     cursor = event.seq
-                    try Cursor.write(cursor, to: cursorPath)
+                    try await store.write(cursor)
                 }
                 if batch.through > cursor {
                     cursor = batch.through
-                    try Cursor.write(cursor, to: cursorPath)
+                    try await store.write(cursor)
                 }
                 if untilIdle && batch.events.isEmpty { break }
             }

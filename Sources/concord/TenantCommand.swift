@@ -4,6 +4,7 @@ import ConcordDomain
 import ConcordHub
 import ConcordStore
 import Foundation
+import Logging
 import ZeroMQ
 
 struct TenantCommand: AsyncParsableCommand {
@@ -39,8 +40,8 @@ struct TenantCommand: AsyncParsableCommand {
         @Option(help: "名称 (name), e.g. 濂溪区.") var name: String
         @Option(help: "节点连接协同中心的地址 (hub endpoint as the tenant reaches it).") var hubEndpoint: String
         @Option(help: "写出的租户配置文件 (config file to write).") var out: String
-        @Option(help: "该节点自己的数据库 (the node's own database URL).")
-        var nodeDatabaseURL: String = "postgres://concord@127.0.0.1:5432/concord_node"
+        @Option(help: "该租户自己的数据库：区县节点必需（默认 postgres://concord@127.0.0.1:5432/concord_node）；部门可选，给出时订阅游标存入其中 (the tenant's own database URL).")
+        var nodeDatabaseURL: String?
 
         func run() async throws {
             try await reportingErrors {
@@ -51,10 +52,12 @@ struct TenantCommand: AsyncParsableCommand {
                 let keys = try CurveKeyPair.generate()
                 let logger = CLILogging.logger("concord.tenant")
                 let role = kind == .county ? "node" : (kind == .department ? "subscriber" : "coordinator")
+                let databaseURL = nodeDatabaseURL ?? (kind == .county ? "postgres://concord@127.0.0.1:5432/concord_node" : nil)
                 let text = ConfigFile.render([
                     ("role", .string(role)), ("tenant", .string(code)), ("name", .string(name)),
                     ("hub_endpoint", .string(hubEndpoint)), ("hub_public_key", .string(hubConfiguration.keys.publicKey)),
-                    ("database_url", .string(nodeDatabaseURL)), ("secret_key", .string(keys.secretKey)),
+                ] + (databaseURL.map { [("database_url", .string($0))] } ?? []) + [
+                    ("secret_key", .string(keys.secretKey)),
                 ], header: ["Concord \(role) configuration for \(name) (\(code)). Holds a secret key: keep it mode 600.",
                             "Public key registered at the hub: \(keys.publicKey)"])
                 // Write the file first: if registration fails, no key is registered without its owner.
@@ -110,7 +113,9 @@ struct TenantCommand: AsyncParsableCommand {
                 let configuration = try hub.load()
                 let logger = CLILogging.logger("concord.tenant")
                 let revoked = try await Database.withDatabase(configuration.database, logger: logger) { db in
-                    try await TenantStore.revoke(id: code, client: db.client, logger: logger)
+                    let revoked = try await TenantStore.revoke(id: code, client: db.client, logger: logger)
+                    if revoked { try await refreshReviews(db, logger: logger) }
+                    return revoked
                 }
                 guard revoked else { throw CLIError("NOT_FOUND", "没有有效的租户 \(code)（不存在或已吊销）") }
                 print("已吊销租户 \(code)：运行中的协同中心在 2 秒内生效，该公钥的新连接将被拒绝")
@@ -152,10 +157,20 @@ extension TenantCommand {
                     } else if !chosen.isEmpty {
                         try await GrantStore.grant(tenant, chosen, client: db.client, logger: logger)
                     }
+                    if revoke || !chosen.isEmpty { try await refreshReviews(db, logger: logger) }
                     return try await GrantStore.patterns(for: tenant, kind: .department, client: db.client, logger: logger)
                 }
                 print("\(tenant) 的订阅授权：\(current.isEmpty ? "（无）" : current.map(\.text).joined(separator: " "))")
             }
         }
+    }
+}
+
+/// After grants or departments change, which departments each project waits for changes too: the
+/// offices are sent the new review statuses (the running hub delivers them within a second).
+func refreshReviews(_ db: Database, logger: Logger) async throws {
+    try await db.client.withTransaction(logger: logger) { connection in
+        let changes = try await ReviewDesk(logger: logger).refreshAll(on: connection)
+        try await HubOutbox.enqueue(changes, on: connection, logger: logger)
     }
 }

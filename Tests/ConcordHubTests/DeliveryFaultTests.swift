@@ -69,14 +69,15 @@ struct DeliveryFaultTests {
 @Suite("The departments' feed across a hub crash (real processes)", .serialized)
 struct FeedFaultTests {
     /// Appends `count` events to the hub's log; every third is stage.signed (granted), the rest conflict.opened.
-    static func writeEvents(_ harness: ProcessHarness, from start: Int, count: Int) async throws {
+    static func writeEvents(_ harness: ProcessHarness, from start: Int, count: Int, padding: Int = 0) async throws {
+        let pad = String(repeating: "填", count: padding)
         var configuration = harness.admin
         configuration.database = harness.hubDatabase
         try await Database.withDatabase(configuration, logger: TestDatabase.logger) { db in
             _ = try await db.client.withTransaction(logger: TestDatabase.logger) { connection in
                 for index in start..<(start + count) {
                     try await EventLog.append(topic: index % 3 == 0 ? "stage.signed" : "conflict.opened", county: "360402",
-                                              payload: ["n": "\(index)"], on: connection, logger: TestDatabase.logger)
+                                              payload: padding > 0 ? ["n": "\(index)", "pad": pad] : ["n": "\(index)"], on: connection, logger: TestDatabase.logger)
                 }
             }
         } as Void
@@ -108,7 +109,90 @@ struct FeedFaultTests {
                 ((try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any])?["seq"].flatMap { ($0 as? NSNumber)?.int64Value }
             }
             let expected = stride(from: 0, to: 4_500, by: 3).map { Int64($0 + 1) }
-            #expect(seqs == expected, "got \(seqs.count) events, cursor \(Cursor.value(cursor) ?? -1)")
+            let same = seqs == expected
+            #expect(same, "got \(seqs.count) events, cursor \(Cursor.value(cursor) ?? -1)")
+        }
+    }
+
+    static func seqs(_ text: String) -> [Int64] {
+        text.split(separator: "\n").filter { $0.hasPrefix("{") }.compactMap { line -> Int64? in
+            ((try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any])?["seq"].flatMap { ($0 as? NSNumber)?.int64Value }
+        }
+    }
+
+    func addDepartment(_ harness: ProcessHarness, database: String? = nil) throws -> String {
+        let config = harness.directory.appendingPathComponent("zrzy.toml").path
+        try harness.runToEnd(["tenant", "add", "--config", harness.hubConfig, "--kind", "department", "--code", "zrzy",
+                              "--name", "自然资源局", "--hub-endpoint", "tcp://127.0.0.1:\(harness.hubPort)", "--out", config]
+                             + (database.map { ["--node-database-url", harness.url($0)] } ?? []))
+        try harness.runToEnd(["tenant", "grant", "--config", harness.hubConfig, "zrzy", "stage.signed"])
+        return config
+    }
+
+    @Test("with a database configured the cursor is a row there; --exec advances it only on success, and a rerun resumes exactly")
+    func databaseCursorAndExec() async throws {
+        try await ProcessHarness.run { harness in
+            // The node's fresh database stands in for the department's own.
+            let config = try addDepartment(harness, database: harness.nodeDatabase)
+            try await Self.writeEvents(harness, from: 0, count: 3_000)
+            try harness.startHub()
+            let first = try harness.runToEnd(["subscribe", "--config", config, "--until-idle"])
+            let all = Self.seqs(first) == stride(from: 0, to: 3_000, by: 3).map { Int64($0 + 1) }
+            #expect(all, "\(Self.seqs(first).count) events")
+            #expect(try await harness.scalar(harness.nodeDatabase,
+                "SELECT position::int FROM concord_subscriber_cursors WHERE tenant = 'zrzy' AND name = 'default'") == 3_000)
+            #expect(!FileManager.default.fileExists(atPath: config + ".cursor"))
+
+            // An importer that fails on event 3,010: the cursor stops just before it, and nothing after it is handed on.
+            try await Self.writeEvents(harness, from: 3_000, count: 300)
+            let out = harness.directory.appendingPathComponent("imported.jsonl").path
+            let failing = "read l; case \"$l\" in *'\"seq\":3010,'*) exit 3;; esac; printf '%s\\n' \"$l\" >> \(out)"
+            do {
+                try harness.runToEnd(["subscribe", "--config", config, "--until-idle", "--exec", failing])
+                Issue.record("the failing importer should stop the subscriber")
+            } catch let error as ProcessHarness.ProcessError {
+                #expect(error.output.contains("EXEC_FAILED"))
+            }
+            #expect(try await harness.scalar(harness.nodeDatabase, "SELECT position::int FROM concord_subscriber_cursors") == 3_007)
+            // Fixed, it resumes at 3,010: every event imported once, in order.
+            try harness.runToEnd(["subscribe", "--config", config, "--until-idle", "--exec", "cat >> \(out)"])
+            let imported = Self.seqs((try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
+            let once = imported == stride(from: 3_000, to: 3_300, by: 3).map { Int64($0 + 1) }
+            #expect(once, "\(imported.count) imported, last \(imported.last ?? 0)")
+            #expect(try await harness.scalar(harness.nodeDatabase, "SELECT position::int FROM concord_subscriber_cursors") == 3_300)
+        }
+    }
+
+    @Test("a subscriber stalled (SIGSTOP) while 40 MB of events are written costs the hub no memory and loses nothing")
+    func stalledSubscriber() async throws {
+        try await ProcessHarness.run { harness in
+            let config = try addDepartment(harness)
+            let cursor = harness.directory.appendingPathComponent("zrzy.cursor").path
+            try harness.startHub()
+            try harness.start("subscriber", ["subscribe", "--config", config, "--cursor-file", cursor])
+            try await Self.writeEvents(harness, from: 0, count: 30)
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline, (Cursor.value(cursor) ?? 0) < 28 { try await Task.sleep(for: .milliseconds(50)) }
+            harness.pause("subscriber")
+            let before = try #require(harness.residentBytes("hub"))
+            // 9,000 events of about 4 KB each (every third granted): far more than any socket buffer.
+            for chunk in 0..<9 { try await Self.writeEvents(harness, from: 30 + chunk * 1_000, count: 1_000, padding: 1_300) }
+            try await Task.sleep(for: .seconds(3))
+            let during = try #require(harness.residentBytes("hub"))
+            harness.resume("subscriber")
+            let end = ContinuousClock.now + .seconds(120)
+            let last = Int64(9_030 - 2)   // index 9,027 is the last stage.signed → seq 9,028
+            while ContinuousClock.now < end, (Cursor.value(cursor) ?? 0) < last { try await Task.sleep(for: .milliseconds(200)) }
+            let after = try #require(harness.residentBytes("hub"))
+            harness.stop("subscriber")
+            let received = Self.seqs(harness.log("subscriber"))
+            let expected = stride(from: 0, to: 9_030, by: 3).map { Int64($0 + 1) }
+            let complete = received == expected
+            #expect(complete, "received \(received.count) of \(expected.count), last \(received.last ?? 0)")
+            let mib = { (bytes: Int) in bytes / 1_048_576 }
+            print("hub RSS: before \(mib(before)) MiB, stalled \(mib(during)) MiB, after catch-up \(mib(after)) MiB")
+            // The feed is pulled: the hub holds at most one batch for a reader, whatever it has not read.
+            #expect(during - before < 16 * 1_048_576, "hub RSS grew from \(mib(before)) to \(mib(during)) MiB while the reader was stalled")
         }
     }
 }

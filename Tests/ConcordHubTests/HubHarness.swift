@@ -144,4 +144,5 @@ extension Envelope {
     var ackThrough: Int64? { if case .ack(let ack) = payload { return ack.through } else { return nil } }
     var errorCode: String? { if case .error(let body) = payload { return body.code } else { return nil } }
     var claimStatus: ClaimStatus? { if case .claimStatus(let status) = payload { return status } else { return nil } }
+    var reviewStatus: ReviewStatusNotice? { if case .reviewStatus(let status) = payload { return status } else { return nil } }
 }

@@ -1,4 +1,5 @@
 import ConcordDomain
+import ConcordHub
 import ConcordProtocol
 import ConcordStore
 import Foundation
@@ -290,6 +291,51 @@ struct HubProtocolTests {
             let byCounty = try await county.send(.opinionAdd(OpinionAdd(opinionID: UUID().uuidString.lowercased(), claim: claim, verdict: .approve, text: "同意", conditions: nil)))
             #expect(await county.expect { $0.re == byCounty && $0.errorCode == "NOT_ALLOWED" } != nil)
             for client in [county, zrzy, fgw] { await client.close() }
+        }
+    }
+
+    @Test("the office is sent its project's review status: who was asked, who answered, and again when grants change")
+    func reviewStatusReachesTheOffice() async throws {
+        try await HubHarness.run { hub in
+            let logger = TestDatabase.logger
+            try await GrantStore.grant("zrzy", [TopicPattern("stage.*")!], client: hub.db.client, logger: logger)
+            try await GrantStore.grant("fgw", [TopicPattern("stage.signed")!, TopicPattern("county.360402.conflict.*")!],
+                                       client: hub.db.client, logger: logger)
+            let county = try await hub.connect("360402")
+            _ = try await county.send(.hello(Hello(nodeVersion: "test", receivedThrough: 0)))
+            _ = try await county.send(Self.filing("L1", "九江恒通物流有限公司"), seq: 1)
+            _ = try await county.send(.leadStage(LeadStageChange(leadRef: "L1", stage: .negotiating, changedAt: Date())), seq: 2)
+            // Negotiating: only zrzy (stage.*) is asked; fgw sees signed projects only.
+            let first = try #require(await county.expect { $0.reviewStatus != nil }?.reviewStatus)
+            #expect(first.leadRef == "L1" && first.departments.map(\.department) == ["zrzy"] && first.departments[0].answeredAt == nil)
+            _ = try await county.send(.leadStage(LeadStageChange(leadRef: "L1", stage: .signed, changedAt: Date())), seq: 3)
+            let both = try #require(await county.expect { ($0.reviewStatus?.departments.count ?? 0) == 2 }?.reviewStatus)
+            #expect(Set(both.departments.map(\.department)) == ["zrzy", "fgw"] && both.departments.allSatisfy { $0.answeredAt == nil })
+
+            let zrzy = try await hub.connect("zrzy")
+            let claim = try #require(try await Self.drain(zrzy, after: 0).events.first.flatMap { Int64($0.payload["claim"] ?? "") })
+            let opinion = OpinionAdd(opinionID: UUID().uuidString.lowercased(), claim: claim, verdict: .approve, text: "同意", conditions: nil)
+            _ = try await zrzy.send(.opinionAdd(opinion))
+            let answered = try #require(await county.expect { $0.reviewStatus?.departments.contains { $0.answeredAt != nil } ?? false }?.reviewStatus)
+            // Pending first, then the answer with its verdict.
+            #expect(answered.departments.map(\.department) == ["fgw", "zrzy"])
+            #expect(answered.departments[1].verdict == .approve && answered.departments[0].answeredAt == nil)
+            let entries = try await hub.db.client.withConnection { try await ReviewDesk(logger: logger).status(claim: claim, on: $0) }
+            #expect(ReviewStatus.counts(entries) == (answered: 1, pending: 1))
+
+            // fgw loses its grants: it is no longer waited for. Refreshing twice sends one message.
+            try await GrantStore.revoke("fgw", [TopicPattern("stage.signed")!], client: hub.db.client, logger: logger)
+            for _ in 0..<2 {
+                try await hub.db.client.withTransaction(logger: logger) { connection in
+                    try await HubOutbox.enqueue(try await ReviewDesk(logger: logger).refreshAll(on: connection), on: connection, logger: logger)
+                }
+            }
+            let after = try #require(await county.expect(within: 10) { $0.reviewStatus?.departments.count == 1 }?.reviewStatus)
+            #expect(after.departments.map(\.department) == ["zrzy"])
+            #expect(try await hub.count("SELECT count(*)::int FROM outbox WHERE type = 'review.status'") == 4)
+            let projects = try await ReviewDesk(logger: logger).projects(client: hub.db.client, now: Date())
+            #expect(projects.map(\.claim) == [claim] && projects[0].entries.count == 1)
+            for client in [county, zrzy] { await client.close() }
         }
     }
 

@@ -148,6 +148,19 @@ final class ProcessHarness: Sendable {
         for process in all { process.waitUntilExit() }
     }
 
+    /// SIGSTOP / SIGCONT: a stalled peer.
+    func pause(_ name: String) { processes.withLock { $0[name] }.map { _ = kill($0.processIdentifier, SIGSTOP) } }
+    func resume(_ name: String) { processes.withLock { $0[name] }.map { _ = kill($0.processIdentifier, SIGCONT) } }
+
+    /// Resident memory of a running process, in bytes (VmRSS from /proc).
+    func residentBytes(_ name: String) -> Int? {
+        guard let pid = processes.withLock({ $0[name]?.processIdentifier }),
+              let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return nil }
+        return kilobytes * 1024
+    }
+
     func log(_ name: String) -> String {
         (try? String(contentsOf: directory.appendingPathComponent("\(name).log"), encoding: .utf8)) ?? ""
     }

@@ -43,6 +43,10 @@ struct EnvelopeTests {
             (.opinionResult(OpinionResult(opinionID: "2f1e0d9c-8b7a-4c6d-9e5f-4a3b2c1d0e9f", repeated: false)), nil),
             (.opinionNotice(OpinionNotice(opinionID: "2f1e0d9c-8b7a-4c6d-9e5f-4a3b2c1d0e9f", leadRef: "L-1", department: "zrzy",
                                           departmentName: "自然资源局", verdict: .approve, text: "同意", conditions: nil, givenAt: date)), 6),
+            (.reviewStatus(ReviewStatusNotice(leadRef: "L-1", departments: [
+                .init(department: "fgw", departmentName: "发改委", since: date, answeredAt: nil, verdict: nil),
+                .init(department: "zrzy", departmentName: "自然资源局", since: date, answeredAt: date, verdict: .approve),
+            ])), 7),
         ]
         #expect(payloads.count == MessageType.allCases.count)
         for (payload, seq) in payloads {

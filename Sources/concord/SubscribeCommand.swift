@@ -28,6 +28,8 @@ struct SubscribeCommand: AsyncParsableCommand {
     @Option(help: "游标文件；给出时即使配置了数据库也用文件 (cursor file; overrides the database).") var cursorFile: String?
     @Option(help: "数据库游标的名称：同一部门的多个订阅各用一个 (cursor name in the database).") var cursorName = "default"
     @Flag(help: "追上最新事件后退出 (exit once caught up).") var untilIdle = false
+    @Option(help: "把事件追加到该文件而非标准输出；崩溃后据文件末行恢复，既不重复也不遗漏 (append events to FILE, exactly once).")
+    var out: String?
 
     func run() async throws {
         try await reportingErrors {
@@ -38,12 +40,13 @@ struct SubscribeCommand: AsyncParsableCommand {
             guard let keys = try? CurveKeyPair(secretKey: try ConfigLoading.checked { try file.string("secret_key") }) else {
                 throw CLIError("CONFIG_INVALID", "secret_key 应为 40 位 Z85 私钥")
             }
+            if out != nil && exec != nil { throw CLIError("BAD_ARGUMENT", "--out 与 --exec 只能选一个") }
             let requested = topics.map { list($0, ",") }
             for topic in requested ?? [] where TopicPattern(topic) == nil {
                 throw CLIError("BAD_ARGUMENT", "主题模式不合法：\(topic)")
             }
             let feed = Feed(tenant: tenant, endpoint: endpoint, hubKey: hubKey, keys: keys, topics: requested,
-                            from: from, exec: exec, untilIdle: untilIdle)
+                            from: from, exec: exec, out: out, untilIdle: untilIdle)
             // The cursor lives in the department's database when one is configured, else in a file.
             if cursorFile == nil, let url = try? file.string("database_url") {
                 let database: DatabaseConfiguration
@@ -102,12 +105,24 @@ struct SubscribeCommand: AsyncParsableCommand {
         let topics: [String]?
         let from: Int64?
         let exec: String?
+        let out: String?
         let untilIdle: Bool
 
         func follow(cursor store: CursorStore) async throws {
             let saved = try await store.read()
             var cursor: Int64 = from.map { $0 - 1 } ?? saved ?? 0
             if from != nil { try await store.write(cursor) }
+            // The output file is the record of what was handed on: its last line wins over a cursor
+            // that a crash kept from being saved.
+            var sink: FileHandle?
+            if let out {
+                if let written = try OutputFile.recover(out), written > cursor, from == nil {
+                    cursor = written
+                    try await store.write(cursor)
+                }
+                sink = try OutputFile.open(out)
+            }
+            defer { try? sink?.close() }
             FileHandle.standardError.write(Data("订阅 \(tenant)：从序号 \(cursor + 1) 开始（\(store.description)）\n".utf8))
             let context = try Context()
             defer { context.terminate() }
@@ -122,7 +137,20 @@ struct SubscribeCommand: AsyncParsableCommand {
                     loop = try await SubscribeCommand.connect(context, keys: keys, hubKey: hubKey, endpoint: endpoint)
                     continue
                 }
-                for event in batch.events {
+                if let sink, !batch.events.isEmpty {
+                    // One append and one fsync per batch, then the cursor: the file never has a gap,
+                    // and a crash in between is repaired from the file at the next start.
+                    var lines = Data()
+                    for event in batch.events {
+                        lines.append(try JSONEncoder.sorted.encode(event))
+                        lines.append(0x0A)
+                    }
+                    try sink.write(contentsOf: lines)
+                    try sink.synchronize()
+                    cursor = batch.events[batch.events.count - 1].seq
+                    try await store.write(cursor)
+                }
+                for event in batch.events where sink == nil {
                     let line = String(decoding: try JSONEncoder.sorted.encode(event), as: UTF8.self)
                     if let exec {
                         let status = try SubscribeCommand.run(exec, input: line)
@@ -185,6 +213,48 @@ struct SubscribeCommand: AsyncParsableCommand {
         try pipe.fileHandleForWriting.close()
         process.waitUntilExit()
         return process.terminationStatus
+    }
+}
+
+/// `--out FILE`: events appended one JSON line each. At start a torn last line (a crash in the
+/// middle of a write) is cut off and the last whole line's `seq` is where the subscriber resumes.
+enum OutputFile {
+    static func recover(_ path: String) throws -> Int64? {
+        guard let handle = FileHandle(forUpdatingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        let size = try handle.seekToEnd()
+        guard size > 0 else { return nil }
+        // Read back far enough to hold the last line (an event is far smaller than an envelope).
+        let window = min(size, UInt64(Limits.maxEnvelopeBytes))
+        try handle.seek(toOffset: size - window)
+        let tail = try handle.readToEnd() ?? Data()
+        var end = tail.count
+        if tail.last != 0x0A {
+            let cut = tail.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+            try handle.truncate(atOffset: size - window + UInt64(cut))
+            try handle.synchronize()
+            end = cut
+        }
+        guard end > 0 else { return nil }
+        let body = tail[..<(end - 1)]
+        let start = body.lastIndex(of: 0x0A).map { $0 + 1 } ?? body.startIndex
+        let line = body[start...]
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+              let seq = (object["seq"] as? NSNumber)?.int64Value else {
+            throw CLIError("OUTPUT_CORRUPT", "输出文件 \(path) 的最后一行不是事件 JSON，无法确定已输出到哪里")
+        }
+        return seq
+    }
+
+    static func open(_ path: String) throws -> FileHandle {
+        if !FileManager.default.fileExists(atPath: path) {
+            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o640]) else {
+                throw CLIError("OUTPUT_WRITE_FAILED", "无法创建输出文件 \(path)")
+            }
+        }
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw CLIError("OUTPUT_WRITE_FAILED", "无法写入输出文件 \(path)") }
+        try handle.seekToEnd()
+        return handle
     }
 }
 

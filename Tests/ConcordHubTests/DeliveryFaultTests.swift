@@ -163,6 +163,28 @@ struct FeedFaultTests {
         }
     }
 
+    @Test("--out repairs a torn last line and resumes after the last whole one, whatever the cursor says")
+    func outputFileRecovery() async throws {
+        try await ProcessHarness.run { harness in
+            let config = try addDepartment(harness)
+            try await Self.writeEvents(harness, from: 0, count: 300)
+            try harness.startHub()
+            let out = harness.directory.appendingPathComponent("feed.jsonl").path
+            let cursor = harness.directory.appendingPathComponent("feed.cursor").path
+            // A crash left two whole lines, half of a third, and a cursor saved before either line.
+            try Data(#"{"seq":1,"topic":"stage.signed"}\#n{"seq":4,"topic":"stage.signed"}\#n{"county":"3604"#.utf8)
+                .write(to: URL(fileURLWithPath: out))
+            try "1\n".write(toFile: cursor, atomically: true, encoding: .utf8)
+            try harness.runToEnd(["subscribe", "--config", config, "--until-idle", "--out", out, "--cursor-file", cursor])
+            let text = try String(contentsOfFile: out, encoding: .utf8)
+            let lines = Self.seqs(text)
+            let exact = lines == stride(from: 0, to: 300, by: 3).map { Int64($0 + 1) }
+            #expect(exact, "\(lines.count) lines, first \(lines.prefix(4))")
+            #expect(text.hasSuffix("\n") && !text.contains(#"{"county":"3604{"#))
+            #expect(Cursor.value(cursor) == 300)
+        }
+    }
+
     @Test("a subscriber stalled (SIGSTOP) while 40 MB of events are written costs the hub no memory and loses nothing")
     func stalledSubscriber() async throws {
         try await ProcessHarness.run { harness in

@@ -10,6 +10,8 @@ public struct HubConfiguration: Sendable {
     public var database: DatabaseConfiguration
     /// Checks each tenant may make per minute.
     public var checksPerMinute: Int
+    /// Messages each tenant may send per second (burst: one second's worth); more are dropped.
+    public var messagesPerSecond: Int
     /// Unacknowledged messages are resent after this many seconds.
     public var resendSeconds: Int
     /// 首报首谈 window and the task-force threshold.
@@ -18,7 +20,7 @@ public struct HubConfiguration: Sendable {
     public var deadlines: DispatchDeadlines
 
     public init(bind: String, keys: CurveKeyPair, database: DatabaseConfiguration,
-                checksPerMinute: Int = 120, resendSeconds: Int = 10, policy: ProtectionPolicy = ProtectionPolicy(),
+                checksPerMinute: Int = 120, messagesPerSecond: Int = 5_000, resendSeconds: Int = 10, policy: ProtectionPolicy = ProtectionPolicy(),
                 deadlines: DispatchDeadlines = DispatchDeadlines()) {
         self.policy = policy
         self.deadlines = deadlines
@@ -26,10 +28,11 @@ public struct HubConfiguration: Sendable {
         self.keys = keys
         self.database = database
         self.checksPerMinute = checksPerMinute
+        self.messagesPerSecond = messagesPerSecond
         self.resendSeconds = resendSeconds
     }
 
-    public static let knownKeys: Set<String> = ["role", "bind", "secret_key", "database_url", "checks_per_minute",
+    public static let knownKeys: Set<String> = ["role", "bind", "secret_key", "database_url", "checks_per_minute", "messages_per_second",
                                                 "resend_seconds", "schemas", "log_level", "protection_days",
                                                 "taskforce_threshold_wan", "respond_hours", "assess_hours"]
 
@@ -52,6 +55,7 @@ public struct HubConfiguration: Sendable {
             bind: try file.optionalString("bind") ?? "tcp://127.0.0.1:7700",
             keys: keys, database: database,
             checksPerMinute: try file.integer("checks_per_minute", default: 120, range: 1...100_000),
+            messagesPerSecond: try file.integer("messages_per_second", default: 5_000, range: 10...1_000_000),
             resendSeconds: try file.integer("resend_seconds", default: 10, range: 1...3600),
             policy: ProtectionPolicy(
                 windowDays: try file.integer("protection_days", default: 180, range: 1...3650),

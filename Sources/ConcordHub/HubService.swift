@@ -19,6 +19,8 @@ public final class HubService: Service, Sendable {
     let keys: KeyRegistry
     let peers = Mutex<[String: PeerState]>([:])
     let buckets = Mutex<[String: TokenBucket]>([:])
+    /// Every tenant's message budget, and when it was last told it exceeded it.
+    let traffic = Mutex<[String: (bucket: TokenBucket, refusedAt: ContinuousClock.Instant?)]>([:])
     /// Tenants with a feed.fetch being served (one at a time each, so waiting fetches stay bounded).
     let fetching = Mutex<Set<String>>([])
     let onReady: @Sendable (String) -> Void
@@ -146,6 +148,18 @@ public final class HubService: Service, Sendable {
         guard frames.count >= 2, let tenant = received.message.userID else { return }
         let routing = frames[0]
         let now = ContinuousClock.now
+        switch admit(tenant, now: now) {
+        case .pass:
+            break
+        case .refuse:
+            // Once a second at most, so a flood does not turn into a flood of answers.
+            let error = Envelope(payload: .error(ErrorBody(ProtocolError(.rateLimited,
+                "more than \(configuration.messagesPerSecond) messages a second; the rest are dropped"))))
+            try? await loop.send(Message(frames: [routing] + error.frames()), on: received.socket)
+            return
+        case .drop:
+            return
+        }
         peers.withLock { peers in
             if var peer = peers[tenant] {
                 if peer.routingID != routing { peer.sentThrough = 0 }
@@ -412,6 +426,21 @@ public final class HubService: Service, Sendable {
             peers.withLock { $0[peer] = nil }
         } catch {
             logger.warning("could not send the outbox", metadata: ["peer": "\(peer)", "error": "\(error)"])
+        }
+    }
+
+    enum Admission { case pass, refuse, drop }
+
+    /// Each tenant may send `messagesPerSecond` messages a second, with a burst of one second's worth.
+    func admit(_ tenant: String, now: ContinuousClock.Instant) -> Admission {
+        let rate = Double(configuration.messagesPerSecond)
+        return traffic.withLock { traffic in
+            var entry = traffic[tenant] ?? (TokenBucket(capacity: rate, perSecond: rate), nil)
+            defer { traffic[tenant] = entry }
+            if entry.bucket.take(now: now) { return .pass }
+            if let refused = entry.refusedAt, refused.duration(to: now) < .seconds(1) { return .drop }
+            entry.refusedAt = now
+            return .refuse
         }
     }
 

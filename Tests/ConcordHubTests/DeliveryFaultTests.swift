@@ -1,8 +1,10 @@
+import ConcordProtocol
 import ConcordStore
 import ConcordTestSupport
 import Foundation
 import PostgresNIO
 import Testing
+import ZeroMQ
 
 /// Guarantee 1 with real processes: nothing lost, nothing applied twice, in order.
 @Suite("Delivery across outages and crashes (real processes)", .serialized)
@@ -222,5 +224,47 @@ struct FeedFaultTests {
 enum Cursor {
     static func value(_ path: String) -> Int64? {
         FileManager.default.contents(atPath: path).flatMap { Int64(String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+}
+
+@Suite("Hostile peers against a hub process", .serialized)
+struct HostilePeerTests {
+    /// The secret key written into a tenant's config file.
+    static func value(_ key: String, in config: String) throws -> String {
+        let text = try String(contentsOfFile: config, encoding: .utf8)
+        let line = try #require(text.split(separator: "\n").first { $0.hasPrefix(key + " ") || $0.hasPrefix(key + "=") })
+        return String(line.split(separator: "\"")[1])
+    }
+
+    @Test("100 MiB frames, with and without a key, cost the hub no memory and do not stop it serving others")
+    func hugeFrames() async throws {
+        try await ProcessHarness.run { harness in
+            try harness.startHub()
+            try await Task.sleep(for: .seconds(2))
+            let before = try #require(harness.residentBytes("hub"))
+            let context = try Context()
+            defer { context.terminate() }
+            let hubKey = try Self.value("hub_public_key", in: harness.nodeConfig)
+            let keys = try CurveKeyPair(secretKey: try Self.value("secret_key", in: harness.nodeConfig))
+            let huge = [UInt8](repeating: 0x41, count: 100 * 1_048_576)
+            for withKey in [true, false] {
+                let endpoint = "tcp://127.0.0.1:\(harness.hubPort)"
+                let loop = try await SocketLoop.start(context: context, configuration: .init(name: "hostile")) { context in
+                    let socket = try Socket(context: context, type: .dealer)
+                    if withKey { try socket.makeCurveClient(keyPair: keys, serverPublicKey: hubKey) }
+                    try socket.connect(endpoint)
+                    return [socket]
+                }
+                for _ in 0..<3 { try? loop.post(Message(frames: [Array(Wire.signature.utf8), huge]), on: loop.socketIDs[0]) }
+                try await Task.sleep(for: .seconds(3))
+                await loop.shutdown()
+            }
+            let after = try #require(harness.residentBytes("hub"))
+            // The hub still answers a well-behaved office.
+            let answer = try harness.runToEnd(["check", "--config", harness.nodeConfig, "--name", "九江恒通物流有限公司"])
+            #expect(answer.contains("暂无区县在跟进"), "\(answer)")
+            print("hub RSS: \(before / 1_048_576) MiB before, \(after / 1_048_576) MiB after six 100 MiB frames")
+            #expect(after - before < 32 * 1_048_576, "hub RSS grew from \(before / 1_048_576) to \(after / 1_048_576) MiB")
+        }
     }
 }

@@ -19,7 +19,7 @@ struct HubHarness {
 
     static let tenants: [(String, Tenant.Kind)] = [("360402", .county), ("360403", .county), ("360404", .county), ("fgw", .department), ("zrzy", .department), ("city", .coordinator)]
 
-    static func run(_ body: @escaping @Sendable (HubHarness) async throws -> Void) async throws {
+    static func run(messagesPerSecond: Int = 5_000, _ body: @escaping @Sendable (HubHarness) async throws -> Void) async throws {
         let migrations = try Migration.load(from: TestDatabase.schemasDirectory)
         try await TestDatabase.withFreshDatabase { configuration in
             var configured = configuration
@@ -35,7 +35,8 @@ struct HubHarness {
                 }
                 let hubKeys = try CurveKeyPair.generate()
                 let ready = AsyncStream.makeStream(of: String.self)
-                let hub = HubService(configuration: HubConfiguration(bind: "tcp://127.0.0.1:*", keys: hubKeys, database: configuration, resendSeconds: 2),
+                let hub = HubService(configuration: HubConfiguration(bind: "tcp://127.0.0.1:*", keys: hubKeys, database: configuration,
+                                                                      messagesPerSecond: messagesPerSecond, resendSeconds: 2),
                                      database: db, logger: TestDatabase.logger, onReady: { ready.continuation.yield($0) })
                 let running = Task { try await hub.run() }
                 var iterator = ready.stream.makeAsyncIterator()

@@ -95,6 +95,31 @@ struct HubProtocolTests {
         }
     }
 
+    @Test("a tenant flooding past its message budget gets one RATE_LIMITED a second, the rest dropped; others are served")
+    func flooding() async throws {
+        try await HubHarness.run(messagesPerSecond: 100) { hub in
+            let flooder = try await hub.connect("360402")
+            let other = try await hub.connect("360403")
+            let started = ContinuousClock.now
+            for _ in 0..<2_000 { _ = try await flooder.send(.heartbeat) }
+            let ping = try await other.send(.heartbeat)
+            #expect(await other.expect(within: 2) { $0.re == ping && $0.payload == .heartbeat } != nil)
+            try await Task.sleep(for: .milliseconds(500))
+            let elapsed = Double((ContinuousClock.now - started).components.seconds) + 0.5
+            let received = flooder.all()
+            let answered = received.filter { $0.payload == .heartbeat }.count
+            let refused = received.filter { $0.errorCode == "RATE_LIMITED" }.count
+            // The burst (100) plus what the rate refills while the flood lasts; one refusal a second.
+            #expect(answered >= 100 && Double(answered) <= 100 + 100 * elapsed + 10, "\(answered) answered in \(elapsed) s")
+            #expect(refused >= 1 && Double(refused) <= elapsed + 2, "\(refused) refusals in \(elapsed) s")
+            // Once it slows down it is served again.
+            try await Task.sleep(for: .seconds(1.5))
+            let again = try await flooder.send(.heartbeat)
+            #expect(await flooder.expect { $0.re == again && $0.payload == .heartbeat } != nil)
+            for client in [flooder, other] { await client.close() }
+        }
+    }
+
     @Test("unregistered and revoked keys get nothing through; a department cannot file claims")
     func identityFromKeysOnly() async throws {
         try await HubHarness.run { hub in

@@ -36,7 +36,7 @@ public struct NewLead: Sendable, Equatable {
         var problems: [String] = []
         let name = investorName.trimmingCharacters(in: .whitespaces)
         if name.isEmpty { problems.append("投资方名称不能为空") }
-        if name.count > 200 { problems.append("投资方名称超过 200 字") }
+        if name.unicodeScalars.count > 200 { problems.append("投资方名称超过 200 字（按 Unicode 字符计，\(name.unicodeScalars.count)）") }
         if !name.isEmpty, EnterpriseKey(name: CompanyName(name), code: nil).nameKey == nil {
             problems.append("投资方名称「\(name)」中没有可识别企业的内容")
         }
@@ -49,7 +49,19 @@ public struct NewLead: Sendable, Equatable {
         for (label, value, limit) in [("项目名称", projectName, 200), ("行业", industry, 100), ("产业链", industryChain, 100),
                                       ("引荐人", referrer, 100), ("经办人", officer, 100), ("环境容量", environmentNote, 500),
                                       ("备注", notes, 4000)] {
-            if let value, value.count > limit { problems.append("\(label)超过 \(limit) 字") }
+            if let value, value.unicodeScalars.count > limit {
+                problems.append("\(label)超过 \(limit) 字（按 Unicode 字符计，\(value.unicodeScalars.count)）")
+            }
+        }
+        // Control characters are never part of a name; free text may hold tabs and line breaks.
+        for (label, value, multiline) in [("投资方名称", Optional(investorName), false), ("项目名称", projectName, false),
+                                          ("行业", industry, false), ("产业链", industryChain, false), ("引荐人", referrer, false),
+                                          ("经办人", officer, false), ("信用代码", creditCode, false),
+                                          ("环境容量", environmentNote, true), ("备注", notes, true)] {
+            guard let value, let bad = value.unicodeScalars.first(where: {
+                $0.properties.generalCategory == .control && !(multiline && "\t\n\r".unicodeScalars.contains($0))
+            }) else { continue }
+            problems.append("\(label)含控制字符 U+\(String(format: "%04X", bad.value))，请删除后重试")
         }
         return problems
     }

@@ -180,7 +180,11 @@ func checkText(_ value: String?, _ field: String, max: Int, required: Bool = fal
         return
     }
     try check(!value.isEmpty || !required, field, "must not be empty")
-    try check(value.count <= max, field, "at most \(max) characters")
+    // Counted in Unicode scalars, as PostgreSQL's length() counts: a field that passes here fits its column.
+    try check(value.unicodeScalars.count <= max, field, "at most \(max) characters")
+    // NUL cannot be stored at all; other control characters (but tab and line breaks) are never text.
+    try check(!value.unicodeScalars.contains { $0.properties.generalCategory == .control && !"\t\n\r".unicodeScalars.contains($0) },
+              field, "must not contain control characters")
 }
 
 func checkDate(_ value: String?, _ field: String) throws {

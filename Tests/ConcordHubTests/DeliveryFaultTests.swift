@@ -268,3 +268,69 @@ struct HostilePeerTests {
         }
     }
 }
+
+@Suite("Hostile text through node and hub (real processes)", .serialized)
+struct HostileTextTests {
+    static let accepted = [
+        "江西'; DROP TABLE claims; --科技有限公司",
+        #"九江"恒通"\物流有限公司 OR 1=1"#,
+        "江西😀星辰科技有限公司",
+        "江西Ωmega数据科技有限公司",
+        "九江ＡＢＣ贸易有限公司",
+        "江西👨‍👩‍👧家庭服务有限公司",
+        "江西$1$$星河$$科技有限公司",
+        String(repeating: "长", count: 190) + "科技有限公司",
+    ]
+
+    @Test("SQL metacharacters, emoji, mixed scripts and long names arrive exactly; control characters and oversized fields are refused clearly")
+    func oddNames() async throws {
+        try await ProcessHarness.run { harness in
+            try await harness.startNode()   // migrates the node's database; the hub is not up yet
+            for name in Self.accepted {
+                try harness.runToEnd(["lead", "add", "--config", harness.nodeConfig, "--investor", name, "--industry", "科技",
+                                      "--notes", "第一行\n第二行\t制表"])
+            }
+            // Refused, each with a clear reason, and nothing stored.
+            let refusals: [([String], String)] = [
+                (["--investor", String(repeating: "长", count: 10_000) + "科技有限公司"], "投资方名称超过 200 字"),
+                (["--investor", String(repeating: "👨‍👩‍👧", count: 45) + "科技有限公司"], "投资方名称超过 200 字"),
+                (["--investor", "江西星\u{07}科技有限公司"], "投资方名称含控制字符 U+0007"),
+                (["--investor", "江西星光科技有限公司", "--notes", String(repeating: "备", count: 10_000)], "备注超过 4000 字"),
+            ]
+            for (arguments, reason) in refusals {
+                do {
+                    try harness.runToEnd(["lead", "add", "--config", harness.nodeConfig] + arguments)
+                    Issue.record("accepted: \(arguments.joined(separator: " ").prefix(80))")
+                } catch let error as ProcessHarness.ProcessError {
+                    #expect(error.output.contains(reason) && error.output.contains("LEAD_INVALID"), "\(error.output.prefix(300))")
+                }
+            }
+            // A NUL can only come from a file: the CSV import refuses the batch and names the row.
+            let csv = harness.directory.appendingPathComponent("nul.csv")
+            try Data("investor_name,industry\n江西星\u{0}光科技有限公司,科技\n".utf8).write(to: csv)
+            do {
+                try harness.runToEnd(["lead", "add", "--config", harness.nodeConfig, "--csv", csv.path])
+                Issue.record("a NUL in a name was accepted")
+            } catch let error as ProcessHarness.ProcessError {
+                #expect(error.output.contains("U+0000"), "\(error.output.prefix(300))")
+            }
+            #expect(try await harness.scalar(harness.nodeDatabase, "SELECT count(*)::int FROM leads") == Self.accepted.count)
+
+            try harness.startHub()
+            let arrived = try await harness.waitFor(harness.hubDatabase, "SELECT count(*)::int FROM claims", equals: Self.accepted.count, seconds: 60)
+            #expect(arrived == Self.accepted.count, "hub log: \(harness.log("hub").suffix(1500))")
+            var configuration = harness.admin
+            configuration.database = harness.hubDatabase
+            let names = try await Database.withDatabase(configuration, logger: TestDatabase.logger) { db in
+                var names: [String] = []
+                let rows = try await db.client.query("SELECT investor_name FROM claims", logger: TestDatabase.logger)
+                for try await name in rows.decode(String.self) { names.append(name) }
+                return names
+            }
+            #expect(Set(names) == Set(Self.accepted))
+            #expect(try await harness.scalar(harness.hubDatabase, "SELECT count(*)::int FROM pg_tables WHERE tablename = 'claims'") == 1)
+            let shown = try harness.runToEnd(["lead", "list", "--config", harness.nodeConfig])
+            for name in Self.accepted { #expect(shown.contains(name), "lead list lacks \(name.prefix(20))") }
+        }
+    }
+}

@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         .systemLibrary(
@@ -32,6 +33,11 @@ let package = Package(
         .target(
             name: "ZeroMQ",
             dependencies: ["CZeroMQ"]
+        ),
+        // The promises every byte parser keeps; the libFuzzer targets in Fuzz/ and the tests share them.
+        .target(
+            name: "ConcordFuzzChecks",
+            dependencies: ["ConcordConfig", "ConcordDomain", "ConcordProtocol"]
         ),
         .target(
             name: "ConcordStore",
@@ -90,6 +96,11 @@ let package = Package(
         .testTarget(
             name: "ConcordHubTests",
             dependencies: ["ConcordHub", "ConcordStore", "ConcordProtocol", "ConcordTestSupport", "ZeroMQ"]
+        ),
+        .testTarget(
+            name: "ConcordFuzzTests",
+            dependencies: ["ConcordFuzzChecks", "ConcordConfig", "ConcordDomain", "ConcordProtocol",
+                           .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(
             name: "ZeroMQTests",

@@ -49,7 +49,9 @@ public struct ConfigFile: Sendable, Equatable {
 
     public static func parse(_ text: String, environment: [String: String] = [:]) throws -> ConfigFile {
         var file = ConfigFile()
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // A CR LF pair is one Character in Swift: split on it too, so files saved on Windows read the same.
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+        for (index, rawLine) in lines.enumerated() {
             let number = index + 1
             let line = stripComment(String(rawLine)).trimmingSpaces()
             if line.isEmpty { continue }

@@ -19,7 +19,7 @@ enum CSVImport {
             throw CLIError("CSV_ENCODING", "\(path) 不是 UTF-8 编码；请另存为 UTF-8 CSV")
         }
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
-        let rows = parse(text)
+        let rows = CSVText.rows(text)
         guard let header = rows.first?.map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) else {
             throw CLIError("CSV_EMPTY", "\(path) 是空文件")
         }
@@ -69,40 +69,5 @@ enum CSVImport {
         }
         guard !leads.isEmpty else { throw CLIError("CSV_EMPTY", "\(path) 没有数据行") }
         return leads
-    }
-
-    /// RFC 4180: fields separated by commas, "quoted" fields may hold commas, quotes ("") and newlines.
-    static func parse(_ text: String) -> [[String]] {
-        var rows: [[String]] = []
-        var row: [String] = []
-        var field = ""
-        var quoted = false
-        var iterator = Array(text).makeIterator()
-        var pending: Character? = nil
-        while let c = pending ?? iterator.next() {
-            pending = nil
-            if quoted {
-                if c == "\"" {
-                    if let next = iterator.next() {
-                        if next == "\"" { field.append("\"") } else { quoted = false; pending = next }
-                    } else {
-                        quoted = false
-                    }
-                } else {
-                    field.append(c)
-                }
-                continue
-            }
-            switch c {
-            case "\"" where field.isEmpty: quoted = true
-            case ",": row.append(field); field = ""
-            case "\n", "\r\n":
-                row.append(field); rows.append(row); row = []; field = ""
-            case "\r": break
-            default: field.append(c)
-            }
-        }
-        if !field.isEmpty || !row.isEmpty { row.append(field); rows.append(row) }
-        return rows
     }
 }

@@ -109,7 +109,7 @@ enum ProfileFile {
             throw CLIError("FILE_NOT_FOUND", "无法读取 UTF-8 文件：\(path)")
         }
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
-        let rows = CSVImport.parse(text)
+        let rows = CSVText.rows(text)
         guard let header = rows.first?.map({ $0.trimmingCharacters(in: .whitespaces) }),
               header == ["county", "industries", "chains", "land", "energy_tce", "environment", "tags"] else {
             throw CLIError("CSV_COLUMN", "表头应为 county,industries,chains,land,energy_tce,environment,tags")

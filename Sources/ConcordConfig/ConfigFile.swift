@@ -81,44 +81,54 @@ public struct ConfigFile: Sendable, Equatable {
         return file
     }
 
+    // Quotes, escapes and comments are read per Unicode scalar, not per Character: a quote or a
+    // backslash followed by a combining mark is still a quote or a backslash (found by fuzzing).
     static func stripComment(_ line: String) -> String {
         var inString = false
         var escaped = false
-        for (offset, character) in line.enumerated() {
-            if escaped { escaped = false; continue }
-            if character == "\\" && inString { escaped = true; continue }
-            if character == "\"" { inString.toggle() }
-            if character == "#" && !inString { return String(line.prefix(offset)) }
+        var kept = String.UnicodeScalarView()
+        for scalar in line.unicodeScalars {
+            if escaped {
+                escaped = false
+            } else if scalar == "\\" && inString {
+                escaped = true
+            } else if scalar == "\"" {
+                inString.toggle()
+            } else if scalar == "#" && !inString {
+                break
+            }
+            kept.append(scalar)
         }
-        return line
+        return String(kept)
     }
 
     static func parseValue(_ text: String, line: Int, key: String) throws -> Value {
-        if text.hasPrefix("\"") {
-            guard text.count >= 2, text.hasSuffix("\""), !text.hasSuffix("\\\"") || text.hasSuffix("\\\\\"") else {
-                throw Error(line: line, key: key, message: "字符串缺少结尾的引号")
-            }
-            var result = ""
+        let scalars = Array(text.unicodeScalars)
+        if scalars.first == "\"" {
+            var result = String.UnicodeScalarView()
             var escaped = false
-            for character in text.dropFirst().dropLast() {
+            var closed = false
+            for scalar in scalars.dropFirst() {
+                if closed { throw Error(line: line, key: key, message: "字符串的结尾引号之后不能再有内容") }
                 if escaped {
-                    switch character {
+                    switch scalar {
                     case "n": result.append("\n")
                     case "t": result.append("\t")
                     case "\\": result.append("\\")
                     case "\"": result.append("\"")
-                    default: throw Error(line: line, key: key, message: "不支持的转义 \\\(character)")
+                    default: throw Error(line: line, key: key, message: "不支持的转义 \\\(scalar)")
                     }
                     escaped = false
-                } else if character == "\\" {
+                } else if scalar == "\\" {
                     escaped = true
-                } else if character == "\"" {
-                    throw Error(line: line, key: key, message: "字符串中的引号需写成 \\\"")
+                } else if scalar == "\"" {
+                    closed = true
                 } else {
-                    result.append(character)
+                    result.append(scalar)
                 }
             }
-            return .string(result)
+            guard closed else { throw Error(line: line, key: key, message: "字符串缺少结尾的引号") }
+            return .string(String(result))
         }
         if text == "true" { return .bool(true) }
         if text == "false" { return .bool(false) }
@@ -172,8 +182,16 @@ public struct ConfigFile: Sendable, Equatable {
         for (key, value) in pairs {
             switch value {
             case .string(let text):
-                let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-                    .replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\t", with: "\\t")
+                var escaped = ""
+                for scalar in text.unicodeScalars {
+                    switch scalar {
+                    case "\\": escaped += "\\\\"
+                    case "\"": escaped += "\\\""
+                    case "\n": escaped += "\\n"
+                    case "\t": escaped += "\\t"
+                    default: escaped.unicodeScalars.append(scalar)
+                    }
+                }
                 lines.append("\(key) = \"\(escaped)\"")
             case .integer(let number): lines.append("\(key) = \(number)")
             case .bool(let flag): lines.append("\(key) = \(flag)")

@@ -169,6 +169,47 @@ struct HubProtocolTests {
         }
     }
 
+    @Test("what each role cannot do: offices read only their own events, departments neither file, check nor answer offers, coordinators neither file nor give opinions")
+    func roleMatrix() async throws {
+        try await HubHarness.run { hub in
+            let a = try await hub.connect("360402"), b = try await hub.connect("360403")
+            let fgw = try await hub.connect("fgw"), city = try await hub.connect("city")
+            _ = try await a.send(.hello(Hello(nodeVersion: "test", receivedThrough: 0)))
+            _ = try await a.send(Self.filing("a-1", "九江恒通物流有限公司"), seq: 1)
+            _ = try await a.send(.leadStage(LeadStageChange(leadRef: "a-1", stage: .negotiating, changedAt: Date())), seq: 2)
+            #expect(await a.expect { $0.ackThrough == 2 } != nil)
+
+            // County B, even asking for every stage topic, reads nothing about A; A reads its own.
+            let seenByB = try await Self.drain(b, after: 0, topics: ["stage.*"])
+            #expect(seenByB.events.isEmpty && seenByB.cursor >= 1)
+            #expect(try await Self.drain(a, after: 0).events.map(\.topic) == ["stage.negotiating"])
+            // A department with no grants reads nothing; a coordinator reads everything.
+            #expect(try await Self.drain(fgw, after: 0).events.isEmpty)
+            #expect(try await Self.drain(city, after: 0).events.count == 1)
+
+            // A department files nothing, checks nothing, answers no offer, moves no stage.
+            for (payload, seq) in [(Self.filing("f-1", "九江恒通物流有限公司"), Int64(1)),
+                                   (.leadStage(LeadStageChange(leadRef: "a-1", stage: .dropped, changedAt: Date())), Int64(2)),
+                                   (.assignmentReply(AssignmentReply(assignmentID: 1, accept: true, reason: nil, repliedAt: Date())), Int64(3))] as [(Payload, Int64)] {
+                let id = try await fgw.send(payload, seq: seq)
+                #expect(await fgw.expect { $0.re == id && $0.errorCode == "NOT_ALLOWED" } != nil, "\(payload.type.rawValue)")
+            }
+            let asked = try await fgw.send(.check(Check(name: "九江恒通物流有限公司")))
+            #expect(await fgw.expect { $0.re == asked && $0.errorCode == "NOT_ALLOWED" } != nil)
+            // A coordinator files nothing and gives no review opinion.
+            let filed = try await city.send(Self.filing("c-1", "九江恒通物流有限公司"), seq: 1)
+            #expect(await city.expect { $0.re == filed && $0.errorCode == "NOT_ALLOWED" } != nil)
+            let opinion = try await city.send(.opinionAdd(OpinionAdd(opinionID: UUID().uuidString.lowercased(), claim: 1, verdict: .approve,
+                                                                     text: "同意", conditions: nil)))
+            #expect(await city.expect { $0.re == opinion && $0.errorCode == "NOT_ALLOWED" } != nil)
+
+            // Nothing of theirs reached the registry: one claim, still A's, still negotiating.
+            #expect(try await hub.count("SELECT count(*)::int FROM claims") == 1)
+            #expect(try await hub.count("SELECT count(*)::int FROM claims WHERE office = '360402' AND stage = 'negotiating'") == 1)
+            for client in [a, b, fgw, city] { await client.close() }
+        }
+    }
+
     @Test("a city dispatch reaches the county, and its answer is applied once")
     func dispatchOverTheWire() async throws {
         try await HubHarness.run { hub in

@@ -14,8 +14,10 @@ let package = Package(
         .target(name: "ConcordProtocol", dependencies: ["ConcordDomain"], path: "Sources/ConcordProtocol"),
         .target(name: "ConcordFuzzChecks", dependencies: ["ConcordConfig", "ConcordDomain", "ConcordProtocol"],
                 path: "Sources/ConcordFuzzChecks"),
+        // libFuzzer's callback and driver; each executable picks its check by its own name.
+        .target(name: "FuzzDriver", dependencies: ["ConcordFuzzChecks"], path: "Targets/FuzzDriver"),
     ] + fuzzers.map { name in
-        .executableTarget(name: name, dependencies: ["ConcordFuzzChecks"], path: "Targets/\(name)")
+        .executableTarget(name: name, dependencies: ["FuzzDriver"], path: "Targets/\(name)")
     },
     swiftLanguageModes: [.v6]
 )

@@ -12,6 +12,8 @@ public struct HubConfiguration: Sendable {
     public var checksPerMinute: Int
     /// Messages each tenant may send per second (burst: one second's worth); more are dropped.
     public var messagesPerSecond: Int
+    /// The most state-changing messages applied in one transaction (1 = one transaction each).
+    public var applyBatch: Int
     /// Unacknowledged messages are resent after this many seconds.
     public var resendSeconds: Int
     /// 首报首谈 window and the task-force threshold.
@@ -20,7 +22,7 @@ public struct HubConfiguration: Sendable {
     public var deadlines: DispatchDeadlines
 
     public init(bind: String, keys: CurveKeyPair, database: DatabaseConfiguration,
-                checksPerMinute: Int = 120, messagesPerSecond: Int = 5_000, resendSeconds: Int = 10, policy: ProtectionPolicy = ProtectionPolicy(),
+                checksPerMinute: Int = 120, messagesPerSecond: Int = 5_000, applyBatch: Int = 256, resendSeconds: Int = 10, policy: ProtectionPolicy = ProtectionPolicy(),
                 deadlines: DispatchDeadlines = DispatchDeadlines()) {
         self.policy = policy
         self.deadlines = deadlines
@@ -29,10 +31,11 @@ public struct HubConfiguration: Sendable {
         self.database = database
         self.checksPerMinute = checksPerMinute
         self.messagesPerSecond = messagesPerSecond
+        self.applyBatch = applyBatch
         self.resendSeconds = resendSeconds
     }
 
-    public static let knownKeys: Set<String> = ["role", "bind", "secret_key", "database_url", "checks_per_minute", "messages_per_second",
+    public static let knownKeys: Set<String> = ["role", "bind", "secret_key", "database_url", "checks_per_minute", "messages_per_second", "apply_batch",
                                                 "resend_seconds", "schemas", "log_level", "protection_days",
                                                 "taskforce_threshold_wan", "respond_hours", "assess_hours"]
 
@@ -56,6 +59,7 @@ public struct HubConfiguration: Sendable {
             keys: keys, database: database,
             checksPerMinute: try file.integer("checks_per_minute", default: 120, range: 1...100_000),
             messagesPerSecond: try file.integer("messages_per_second", default: 5_000, range: 10...1_000_000),
+            applyBatch: try file.integer("apply_batch", default: 256, range: 1...4096),
             resendSeconds: try file.integer("resend_seconds", default: 10, range: 1...3600),
             policy: ProtectionPolicy(
                 windowDays: try file.integer("protection_days", default: 180, range: 1...3650),

@@ -32,6 +32,16 @@ public final class HubService: Service, Sendable {
         var lastHeard: ContinuousClock.Instant
         /// Outbox messages up to here were sent on the current connection.
         var sentThrough: Int64
+        /// The peer's last acknowledgement, and when it last moved forward.
+        var ackedThrough: Int64 = 0
+        var ackMovedAt: ContinuousClock.Instant = .now
+
+        /// Sent messages wait unacknowledged, and the peer has acknowledged nothing for `seconds`:
+        /// they may have been lost (a reconnect libzmq made without a new hello), so send them again.
+        /// A peer that is acknowledging, only slowly, is not resent to: that would add to its backlog.
+        func needsResend(after seconds: Int, now: ContinuousClock.Instant) -> Bool {
+            sentThrough > ackedThrough && ackMovedAt.duration(to: now) >= .seconds(seconds)
+        }
     }
 
     /// `onReady` receives the endpoint actually bound (useful with `tcp://127.0.0.1:*`).
@@ -76,8 +86,35 @@ public final class HubService: Service, Sendable {
 
         await withDiscardingTaskGroup { group in
             group.addTask { await self.maintain(loop) }
-            for await received in loop.inbound.cancelOnGracefulShutdown() {
-                await self.handle(received, loop: loop)
+            var messages = loop.inbound.cancelOnGracefulShutdown().makeAsyncIterator()
+            var carried: Incoming?
+            while true {
+                let incoming: Incoming
+                if let next = carried {
+                    incoming = next
+                    carried = nil
+                } else {
+                    guard let received = await messages.next() else { break }
+                    guard let prepared = await prepare(received, loop: loop) else { continue }
+                    incoming = prepared
+                }
+                guard incoming.isApplied else {
+                    await dispatch(incoming, loop: loop)
+                    continue
+                }
+                // A run of state-changing messages already waiting goes into one transaction; the
+                // first message of another kind ends the run and is handled next, so order holds.
+                var batch = [incoming]
+                while batch.count < configuration.applyBatch, loop.inbound.waiting > 0, let received = await messages.next() {
+                    guard let prepared = await prepare(received, loop: loop) else { continue }
+                    if prepared.isApplied {
+                        batch.append(prepared)
+                    } else {
+                        carried = prepared
+                        break
+                    }
+                }
+                await apply(batch, loop: loop)
             }
             group.cancelAll()
         }
@@ -117,7 +154,14 @@ public final class HubService: Service, Sendable {
             let connected = peers.withLock { Array($0.keys) }
             if sinceResend >= .seconds(configuration.resendSeconds) {
                 sinceResend = .zero
-                for peer in connected { await flush(peer, loop: loop, resendAll: true) }
+                let now = ContinuousClock.now
+                let stalled = peers.withLock { peers in
+                    connected.filter { peers[$0]?.needsResend(after: configuration.resendSeconds, now: now) ?? false }
+                }
+                for peer in stalled {
+                    peers.withLock { $0[peer]?.ackMovedAt = now }
+                    await flush(peer, loop: loop, resendAll: true)
+                }
             } else if sinceResend.components.attoseconds == 0 {
                 // Once a second: messages written by coordinators' commands, not by this process.
                 for peer in connected { await flush(peer, loop: loop, resendAll: false) }
@@ -143,9 +187,26 @@ public final class HubService: Service, Sendable {
         }
     }
 
-    func handle(_ received: SocketLoop.Received, loop: SocketLoop) async {
+    /// One decoded message from an identified tenant, with the way to answer it.
+    struct Incoming: Sendable {
+        let tenant: String
+        let kind: Tenant.Kind?
+        let envelope: Envelope
+        let reply: @Sendable (Envelope) async -> Void
+
+        /// Applied in the registry, in order, exactly once: may share a transaction with its neighbours.
+        var isApplied: Bool {
+            switch envelope.payload {
+            case .claimFile, .leadStage, .assignmentReply: return kind == .county && envelope.seq != nil
+            default: return false
+            }
+        }
+    }
+
+    /// Admission, peer tracking and decoding; nil when the message was refused or dropped here.
+    func prepare(_ received: SocketLoop.Received, loop: SocketLoop) async -> Incoming? {
         let frames = received.message.frames
-        guard frames.count >= 2, let tenant = received.message.userID else { return }
+        guard frames.count >= 2, let tenant = received.message.userID else { return nil }
         let routing = frames[0]
         let now = ContinuousClock.now
         switch admit(tenant, now: now) {
@@ -156,9 +217,9 @@ public final class HubService: Service, Sendable {
             let error = Envelope(payload: .error(ErrorBody(ProtocolError(.rateLimited,
                 "more than \(configuration.messagesPerSecond) messages a second; the rest are dropped"))))
             try? await loop.send(Message(frames: [routing] + error.frames()), on: received.socket)
-            return
+            return nil
         case .drop:
-            return
+            return nil
         }
         peers.withLock { peers in
             if var peer = peers[tenant] {
@@ -178,11 +239,15 @@ public final class HubService: Service, Sendable {
         case .failure(let failure):
             logger.notice("refused a message", metadata: ["tenant": "\(tenant)", "code": "\(failure.error.code.rawValue)"])
             await reply(Envelope(re: failure.id, payload: .error(ErrorBody(failure.error))))
-            return
+            return nil
         case .success(let decoded):
             envelope = decoded
         }
-        let kind = keys.kind(of: tenant)
+        return Incoming(tenant: tenant, kind: keys.kind(of: tenant), envelope: envelope, reply: reply)
+    }
+
+    func dispatch(_ incoming: Incoming, loop: SocketLoop) async {
+        let (tenant, kind, envelope, reply) = (incoming.tenant, incoming.kind, incoming.envelope, incoming.reply)
         func refuse(_ code: ProtocolError.Code, _ detail: String) async {
             await reply(Envelope(re: envelope.id, payload: .error(ErrorBody(ProtocolError(code, detail)))))
         }
@@ -191,7 +256,11 @@ public final class HubService: Service, Sendable {
             do {
                 let applied = try await Inbox.appliedThrough(peer: tenant, client: database.client, logger: logger)
                 try await Outbox.acknowledge(peer: tenant, through: hello.receivedThrough, client: database.client, logger: logger)
-                peers.withLock { $0[tenant]?.sentThrough = hello.receivedThrough }
+                peers.withLock { peers in
+                    peers[tenant]?.sentThrough = hello.receivedThrough
+                    peers[tenant]?.ackedThrough = hello.receivedThrough
+                    peers[tenant]?.ackMovedAt = .now
+                }
                 await reply(Envelope(re: envelope.id, payload: .welcome(Welcome(
                     tenant: tenant, appliedThrough: applied, hubTime: Timestamp.format(Date())))))
                 await flush(tenant, loop: loop, resendAll: false)
@@ -201,6 +270,13 @@ public final class HubService: Service, Sendable {
         case .heartbeat:
             await reply(Envelope(re: envelope.id, payload: .heartbeat))
         case .ack(let ack):
+            peers.withLock { peers in
+                if var peer = peers[tenant], ack.through > peer.ackedThrough {
+                    peer.ackedThrough = ack.through
+                    peer.ackMovedAt = .now
+                    peers[tenant] = peer
+                }
+            }
             do {
                 try await Outbox.acknowledge(peer: tenant, through: ack.through, client: database.client, logger: logger)
             } catch {
@@ -213,7 +289,7 @@ public final class HubService: Service, Sendable {
                 await refuse(.notAllowed, "only county offices file claims")
                 return
             }
-            await apply(envelope, from: tenant, reply: reply, loop: loop)
+            await apply([incoming], loop: loop)
         case .check(let check):
             guard kind == .county || kind == .coordinator else {
                 await refuse(.notAllowed, "only offices and coordinators may check")
@@ -334,73 +410,101 @@ public final class HubService: Service, Sendable {
         case refused(Int64, ProtocolError)
     }
 
-    /// Applies a state-changing message exactly once: the registry change, the notices it causes and
-    /// the sender's new high-water mark commit together; then the ack goes out.
-    func apply(_ envelope: Envelope, from tenant: String, reply: @Sendable (Envelope) async -> Void, loop: SocketLoop) async {
-        guard let seq = envelope.seq else { return }
-        let registry = self.registry
+    /// Applies state-changing messages exactly once and in order per sender, several in one
+    /// transaction: the registry changes, the notices they cause and each sender's new high-water
+    /// mark commit together, then the acks go out. One commit for a run of queued messages is what
+    /// lets the hub keep up with many offices (each commit waits for the disk). If the batch fails,
+    /// each message is tried again alone, so one bad message cannot hold back its neighbours.
+    func apply(_ batch: [Incoming], loop: SocketLoop) async {
         let logger = self.logger
-        let result: Applied
+        var results: [Applied]
         do {
-            result = try await database.client.withTransaction(logger: logger) { connection -> Applied in
-                let hwm = try await Inbox.lock(peer: tenant, on: connection, logger: logger)
-                if seq <= hwm { return .repeated(hwm) }
-                if seq > hwm + 1 { return .gap(hwm) }
-                var notices: [ClaimNotice] = []
-                var reviewed: String?
-                switch envelope.payload {
-                case .claimFile(let file):
-                    let name = CompanyName(file.investorName)
-                    guard !EnterpriseKey(name: name, code: file.creditCode.map(CreditCode.parse)).all.isEmpty else {
-                        try await Inbox.advance(peer: tenant, to: seq, on: connection, logger: logger)
-                        return .refused(seq, ProtocolError(.invalidField, "investor_name: nothing in it identifies an enterprise"))
-                    }
-                    let filing = ClaimFiling(
-                        office: tenant, leadRef: file.leadRef, investorName: file.investorName, creditCode: file.creditCode,
-                        projectName: file.projectName, industry: file.industry, investmentWan: file.investmentWan,
-                        stage: LeadStage(rawValue: file.stage) ?? .lead,
-                        reportedAt: Timestamp.parse(file.reportedAt) ?? Date())
-                    let outcome = try await registry.file(filing, on: connection)
-                    if !outcome.repeated {
-                        notices = try await registry.notices(for: filing, outcome: outcome, on: connection)
-                        if (filing.investmentWan ?? 0) >= EventLog.claimThresholdWan { reviewed = file.leadRef }
-                    }
-                case .leadStage(let change):
-                    notices = try await registry.changeStage(
-                        office: tenant, leadRef: change.leadRef, to: LeadStage(rawValue: change.stage) ?? .lead,
-                        changedAt: Timestamp.parse(change.changedAt), on: connection)
-                    reviewed = change.leadRef
-                case .assignmentReply(let answer):
-                    _ = try await DispatchDesk(logger: logger).applyReply(
-                        office: tenant, assignmentID: answer.assignmentID, accept: answer.accept, reason: answer.reason,
-                        at: Timestamp.parse(answer.repliedAt) ?? Date(), on: connection)
-                default:
-                    return .refused(seq, ProtocolError(.notAllowed, "not a node message"))
+            results = try await database.client.withTransaction(logger: logger) { connection -> [Applied] in
+                var results: [Applied] = []
+                for incoming in batch {
+                    results.append(try await self.applyOne(incoming.envelope, from: incoming.tenant, on: connection))
                 }
-                try await HubOutbox.enqueue(notices, on: connection, logger: logger)
-                var notify = Set(notices.map(\.office))
-                if let reviewed, let change = try await ReviewDesk(logger: logger).refresh(office: tenant, leadRef: reviewed, on: connection) {
-                    try await HubOutbox.enqueue([change], on: connection, logger: logger)
-                    notify.insert(change.office)
-                }
-                try await Inbox.advance(peer: tenant, to: seq, on: connection, logger: logger)
-                return .applied(seq, notify: notify)
+                return results
             }
         } catch {
-            logger.error("could not apply a message", metadata: ["tenant": "\(tenant)", "seq": "\(seq)", "error": "\(String(reflecting: error))"])
-            await reply(Envelope(re: envelope.id, payload: .error(ErrorBody(ProtocolError(.unavailable, "database error")))))
+            guard batch.count == 1 else {
+                for incoming in batch { await apply([incoming], loop: loop) }
+                return
+            }
+            let envelope = batch[0].envelope
+            logger.error("could not apply a message", metadata: ["tenant": "\(batch[0].tenant)", "seq": "\(envelope.seq ?? 0)",
+                                                                 "error": "\(String(reflecting: error))"])
+            await batch[0].reply(Envelope(re: envelope.id, payload: .error(ErrorBody(ProtocolError(.unavailable, "database error")))))
             return
         }
-        switch result {
-        case .applied(let through, let offices):
-            await reply(Envelope(payload: .ack(Ack(through: through))))
-            for office in offices.sorted() { await flush(office, loop: loop, resendAll: false) }
-        case .repeated(let through), .gap(let through):
-            await reply(Envelope(payload: .ack(Ack(through: through))))
-        case .refused(let through, let error):
-            await reply(Envelope(re: envelope.id, payload: .error(ErrorBody(error))))
+        var notify: Set<String> = []
+        // One ack per sender, for the last of its messages in the batch, after any refusals.
+        var lastAck: [String: (Int64, @Sendable (Envelope) async -> Void)] = [:]
+        for (incoming, result) in zip(batch, results) {
+            switch result {
+            case .applied(let through, let offices):
+                notify.formUnion(offices)
+                lastAck[incoming.tenant] = (through, incoming.reply)
+            case .repeated(let through), .gap(let through):
+                lastAck[incoming.tenant] = (through, incoming.reply)
+            case .refused(let through, let error):
+                await incoming.reply(Envelope(re: incoming.envelope.id, payload: .error(ErrorBody(error))))
+                lastAck[incoming.tenant] = (through, incoming.reply)
+            }
+        }
+        for (_, (through, reply)) in lastAck.sorted(by: { $0.key < $1.key }) {
             await reply(Envelope(payload: .ack(Ack(through: through))))
         }
+        for office in notify.sorted() { await flush(office, loop: loop, resendAll: false) }
+    }
+
+    /// One state-changing message inside the batch's transaction.
+    func applyOne(_ envelope: Envelope, from tenant: String, on connection: PostgresConnection) async throws -> Applied {
+        guard let seq = envelope.seq else { return .refused(0, ProtocolError(.badBody, "seq required")) }
+        let registry = self.registry
+        let logger = self.logger
+        let hwm = try await Inbox.lock(peer: tenant, on: connection, logger: logger)
+        if seq <= hwm { return .repeated(hwm) }
+        if seq > hwm + 1 { return .gap(hwm) }
+        var notices: [ClaimNotice] = []
+        var reviewed: String?
+        switch envelope.payload {
+        case .claimFile(let file):
+            let name = CompanyName(file.investorName)
+            guard !EnterpriseKey(name: name, code: file.creditCode.map(CreditCode.parse)).all.isEmpty else {
+                try await Inbox.advance(peer: tenant, to: seq, on: connection, logger: logger)
+                return .refused(seq, ProtocolError(.invalidField, "investor_name: nothing in it identifies an enterprise"))
+            }
+            let filing = ClaimFiling(
+                office: tenant, leadRef: file.leadRef, investorName: file.investorName, creditCode: file.creditCode,
+                projectName: file.projectName, industry: file.industry, investmentWan: file.investmentWan,
+                stage: LeadStage(rawValue: file.stage) ?? .lead,
+                reportedAt: Timestamp.parse(file.reportedAt) ?? Date())
+            let outcome = try await registry.file(filing, on: connection)
+            if !outcome.repeated {
+                notices = try await registry.notices(for: filing, outcome: outcome, on: connection)
+                if (filing.investmentWan ?? 0) >= EventLog.claimThresholdWan { reviewed = file.leadRef }
+            }
+        case .leadStage(let change):
+            notices = try await registry.changeStage(
+                office: tenant, leadRef: change.leadRef, to: LeadStage(rawValue: change.stage) ?? .lead,
+                changedAt: Timestamp.parse(change.changedAt), on: connection)
+            reviewed = change.leadRef
+        case .assignmentReply(let answer):
+            _ = try await DispatchDesk(logger: logger).applyReply(
+                office: tenant, assignmentID: answer.assignmentID, accept: answer.accept, reason: answer.reason,
+                at: Timestamp.parse(answer.repliedAt) ?? Date(), on: connection)
+        default:
+            return .refused(seq, ProtocolError(.notAllowed, "not a node message"))
+        }
+        try await HubOutbox.enqueue(notices, on: connection, logger: logger)
+        var notify = Set(notices.map(\.office))
+        if let reviewed, let change = try await ReviewDesk(logger: logger).refresh(office: tenant, leadRef: reviewed, on: connection) {
+            try await HubOutbox.enqueue([change], on: connection, logger: logger)
+            notify.insert(change.office)
+        }
+        try await Inbox.advance(peer: tenant, to: seq, on: connection, logger: logger)
+        return .applied(seq, notify: notify)
     }
 
     /// Sends a peer's outbox: new messages since the last send, or (`resendAll`) every

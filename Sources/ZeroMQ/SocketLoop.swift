@@ -149,6 +149,9 @@ extension SocketLoop {
         public func makeAsyncIterator() -> AsyncIterator {
             AsyncIterator(base: stream.makeAsyncIterator(), credit: credit)
         }
+
+        /// Messages received and not yet taken: this many `next()` calls will not wait.
+        public var waiting: Int { credit.outstanding }
     }
 }
 
@@ -190,8 +193,8 @@ final class Credit: Sendable {
         }
     }
 
-    /// Messages handed to the stream and not yet taken (for tests and metrics).
-    var outstandingForTesting: Int { state.withLock { $0.outstanding } }
+    /// Messages handed to the stream and not yet taken.
+    var outstanding: Int { state.withLock { $0.outstanding } }
 
     /// Loop thread: give back a unit taken for a receive that found nothing.
     func giveBack() {

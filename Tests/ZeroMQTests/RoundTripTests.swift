@@ -104,7 +104,7 @@ struct RoundTripTests {
             let client = try await startDealer(context, endpoint: endpoint.value)
             for n in 0..<500 { try await client.send(Message(strings: ["\(n)"]), on: client.socketIDs[0]) }
             try await Task.sleep(for: .milliseconds(200))
-            #expect(server.inbound.credit.outstandingForTesting <= 8)
+            #expect(server.inbound.credit.outstanding <= 8)
             var received: [Int] = []
             var iterator = server.inbound.makeAsyncIterator()
             while received.count < 500, let item = await iterator.next() {

@@ -76,9 +76,10 @@ public struct ClaimRegistry: Sendable {
         // The brand is locked too: a `same` verdict needs an equal code, an equal name key or an
         // equal brand, so filings that could be judged the same enterprise never interleave.
         let lockKeys = Set(keys + (name.brand.isEmpty ? [] : ["brand:" + name.brand])).sorted()
-        for lockKey in lockKeys {
-            try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(lockKey), 0))", logger: logger)
-        }
+        // In one round trip, in the array's (sorted) order, so two filings never wait on each other crosswise.
+        try await connection.query(
+            "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(\(lockKeys)::text[]) WITH ORDINALITY AS u(k, n) ORDER BY n",
+            logger: logger)
 
         if let existing = try await existingClaim(office: filing.office, leadRef: filing.leadRef, on: connection) {
             return try await outcome(ofExisting: existing, on: connection)
@@ -112,28 +113,28 @@ public struct ClaimRegistry: Sendable {
         }
         let canonicalCode = parsedCode?.code?.value
         let insert = try await connection.query("""
-            INSERT INTO claims (office, lead_ref, investor_name, credit_code, code_key, name_key, normalized_name,
-                                brand, project_name, industry, investment_wan, stage, reported_at, status, holder_claim)
-            VALUES (\(filing.office), \(filing.leadRef), \(filing.investorName), \(canonicalCode), \(key.codeKey),
-                    \(key.nameKey), \(name.searchText), \(name.brand), \(filing.projectName), \(filing.industry), \(filing.investmentWan),
-                    \(filing.stage.rawValue), \(filing.reportedAt), \(status), \(holder?.claimID))
-            RETURNING id
+            WITH claim AS (
+                INSERT INTO claims (office, lead_ref, investor_name, credit_code, code_key, name_key, normalized_name,
+                                    brand, project_name, industry, investment_wan, stage, reported_at, status, holder_claim)
+                VALUES (\(filing.office), \(filing.leadRef), \(filing.investorName), \(canonicalCode), \(key.codeKey),
+                        \(key.nameKey), \(name.searchText), \(name.brand), \(filing.projectName), \(filing.industry), \(filing.investmentWan),
+                        \(filing.stage.rawValue), \(filing.reportedAt), \(status), \(holder?.claimID))
+                RETURNING id
+            ), stage AS (
+                INSERT INTO claim_stages (claim_id, stage, reached_at) SELECT id, \(filing.stage.rawValue), \(filing.reportedAt) FROM claim
+            )
+            SELECT id FROM claim
             """, logger: logger)
         var claimID: Int64 = 0
         for try await id in insert.decode(Int64.self) { claimID = id }
-        try await connection.query("""
-            INSERT INTO claim_stages (claim_id, stage, reached_at) VALUES (\(claimID), \(filing.stage.rawValue), \(filing.reportedAt))
-            """, logger: logger)
 
         let result: ClaimOutcome.Status
         if let holder {
             // The holder's claim also takes keys it lacked (a code this filing brought).
-            for missing in keys {
-                try await connection.query("""
-                    INSERT INTO enterprise_holders (key, claim_id) VALUES (\(missing), \(holder.claimID))
-                    ON CONFLICT (key) DO NOTHING
-                    """, logger: logger)
-            }
+            try await connection.query("""
+                INSERT INTO enterprise_holders (key, claim_id) SELECT k, \(holder.claimID) FROM unnest(\(keys)::text[]) AS k
+                ON CONFLICT (key) DO NOTHING
+                """, logger: logger)
             if holder.office == filing.office {
                 result = .heldByOwnOffice(holderClaim: holder.claimID)
             } else {
@@ -143,11 +144,10 @@ public struct ClaimRegistry: Sendable {
             }
         } else {
             // A name key may already belong to an enterprise with another code: that one keeps it.
-            for newKey in keys {
-                try await connection.query(
-                    "INSERT INTO enterprise_holders (key, claim_id) VALUES (\(newKey), \(claimID)) ON CONFLICT (key) DO NOTHING",
-                    logger: logger)
-            }
+            try await connection.query("""
+                INSERT INTO enterprise_holders (key, claim_id) SELECT k, \(claimID) FROM unnest(\(keys)::text[]) AS k
+                ON CONFLICT (key) DO NOTHING
+                """, logger: logger)
             result = .held
         }
 

@@ -74,10 +74,13 @@ public enum Outbox {
 public enum Inbox {
     /// Locks `peer`'s row (creating it) and returns the highest seq applied so far.
     public static func lock(peer: String, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
-        try await connection.query(
-            "INSERT INTO peer_inbox (peer) VALUES (\(peer)) ON CONFLICT (peer) DO NOTHING", logger: logger)
-        let rows = try await connection.query(
-            "SELECT applied_through FROM peer_inbox WHERE peer = \(peer) FOR UPDATE", logger: logger)
+        // One round trip: the upsert's DO UPDATE locks the latest version of the row, as FOR UPDATE
+        // would, and returns it.
+        let rows = try await connection.query("""
+            INSERT INTO peer_inbox (peer) VALUES (\(peer))
+            ON CONFLICT (peer) DO UPDATE SET peer = EXCLUDED.peer
+            RETURNING applied_through
+            """, logger: logger)
         for try await value in rows.decode(Int64.self) { return value }
         return 0
     }

@@ -4,6 +4,7 @@ import ConcordDomain
 import ConcordProtocol
 import ConcordStore
 import Foundation
+import ServiceLifecycle
 import ZeroMQ
 
 struct SubscribeCommand: AsyncParsableCommand {
@@ -60,7 +61,9 @@ struct SubscribeCommand: AsyncParsableCommand {
                 try await Database.withDatabase(database, logger: logger) { db in
                     let cursor = SubscriberCursor(tenant: tenant, name: name, client: db.client, logger: logger)
                     try await cursor.prepare()
-                    try await feed.follow(cursor: .database(cursor))
+                    // The database runs under a service group that catches SIGTERM/SIGINT: end the
+                    // subscription then, after the event in hand, instead of waiting forever.
+                    try await cancelWhenGracefulShutdown { try await feed.follow(cursor: .database(cursor)) }
                 }
             } else {
                 let path = cursorFile ?? (try? file.string("cursor_file")) ?? config + ".cursor"
@@ -127,13 +130,15 @@ struct SubscribeCommand: AsyncParsableCommand {
             let context = try Context()
             defer { context.terminate() }
             var loop = try await SubscribeCommand.connect(context, keys: keys, hubKey: hubKey, endpoint: endpoint)
-            while true {
+            while !Task.isCancelled {
                 let request = Envelope(payload: .feedFetch(FeedFetch(after: cursor, topics: topics, max: 500, waitMs: untilIdle ? 0 : 20_000)))
                 try? loop.post(Message(frames: request.frames()), on: loop.socketIDs[0])
                 guard let batch = try await SubscribeCommand.answer(to: request.id, on: loop, within: .seconds(30)) else {
+                    if Task.isCancelled { break }
                     // No answer: the hub is down or the connection is stale. Start a fresh one and ask again.
                     await loop.shutdown()
-                    try await Task.sleep(for: .seconds(1))
+                    try? await Task.sleep(for: .seconds(1))
+                    if Task.isCancelled { return }
                     loop = try await SubscribeCommand.connect(context, keys: keys, hubKey: hubKey, endpoint: endpoint)
                     continue
                 }

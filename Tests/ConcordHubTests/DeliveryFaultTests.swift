@@ -161,6 +161,11 @@ struct FeedFaultTests {
             let imported = Self.seqs((try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
             let once = imported == stride(from: 3_000, to: 3_300, by: 3).map { Int64($0 + 1) }
             #expect(once, "\(imported.count) imported, last \(imported.last ?? 0)")
+
+            // Following live, it ends on SIGTERM (the database's service group catches the signal).
+            try harness.start("follower", ["subscribe", "--config", config])
+            try await Task.sleep(for: .seconds(2))
+            #expect(await harness.terminate("follower", within: 10), "subscribe ignored SIGTERM: \(harness.log("follower").suffix(500))")
             #expect(try await harness.scalar(harness.nodeDatabase, "SELECT position::int FROM concord_subscriber_cursors") == 3_300)
         }
     }

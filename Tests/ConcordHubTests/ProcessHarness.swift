@@ -148,6 +148,18 @@ final class ProcessHarness: Sendable {
         for process in all { process.waitUntilExit() }
     }
 
+    /// SIGTERM, then waits up to `seconds` for the process to end; kills it and returns false if it does not.
+    func terminate(_ name: String, within seconds: Double) async -> Bool {
+        guard let process = processes.withLock({ $0.removeValue(forKey: name) }) else { return true }
+        process.terminate()
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        guard process.isRunning else { return true }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        return false
+    }
+
     /// SIGSTOP / SIGCONT: a stalled peer.
     func pause(_ name: String) { processes.withLock { $0[name] }.map { _ = kill($0.processIdentifier, SIGSTOP) } }
     func resume(_ name: String) { processes.withLock { $0[name] }.map { _ = kill($0.processIdentifier, SIGCONT) } }

@@ -121,12 +121,7 @@ enum ReportText {
     }
 
     static func csv(_ rows: [CockpitRow]) -> String {
-        func field(_ text: String) -> String {
-            text.contains(",") || text.contains("\"") ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
-        }
-        var lines = [columns.map { field($0.0) }.joined(separator: ",")]
-        for row in rows { lines.append(columns.map { field($0.1(row)) }.joined(separator: ",")) }
-        return lines.joined(separator: "\n") + "\n"
+        CSVText.render([columns.map(\.0)] + rows.map { row in columns.map { $0.1(row) } })
     }
 
     static func json(_ rows: [CockpitRow]) -> String {
@@ -176,21 +171,17 @@ enum ReviewText {
 
     /// One row per project and department.
     static func csv(_ projects: [ReviewDesk.Project], now: Date) -> String {
-        func field(_ text: String) -> String {
-            text.contains(",") || text.contains("\"") || text.contains("\n")
-                ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
-        }
-        var lines = ["项目,区县,投资方,阶段,部门,部门名称,状态,意见,推送时间,答复时间,时长小时"]
+        var rows = [["项目", "区县", "投资方", "阶段", "部门", "部门名称", "状态", "意见", "推送时间", "答复时间", "时长小时"]]
         for project in projects {
             for entry in project.entries {
                 let state = entry.isPending ? "待答复" : "已答复"
                 let verdict = entry.verdict.map { ReviewStatus.verdictNames[$0] ?? $0 } ?? ""
-                lines.append([String(project.claim), project.office, project.investorName, project.stage, entry.department,
-                              entry.departmentName, state, verdict, Timestamp.format(entry.since),
-                              entry.answeredAt.map(Timestamp.format) ?? "", hours(entry.waited(now: now))].map(field).joined(separator: ","))
+                rows.append([String(project.claim), project.office, project.investorName, project.stage, entry.department,
+                             entry.departmentName, state, verdict, Timestamp.format(entry.since),
+                             entry.answeredAt.map(Timestamp.format) ?? "", hours(entry.waited(now: now))])
             }
         }
-        return lines.joined(separator: "\n") + "\n"
+        return CSVText.render(rows)
     }
 
     static func json(_ projects: [ReviewDesk.Project], now: Date) -> String {

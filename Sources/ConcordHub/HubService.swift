@@ -23,6 +23,9 @@ public final class HubService: Service, Sendable {
     let traffic = Mutex<[String: (bucket: TokenBucket, refusedAt: ContinuousClock.Instant?)]>([:])
     /// Tenants with a feed.fetch being served (one at a time each, so waiting fetches stay bounded).
     let fetching = Mutex<Set<String>>([])
+    /// Signalled after this process commits changes that may have appended events, so waiting
+    /// feed fetches answer at once (events written by other processes are found by the poll).
+    let newEvents = Wakeup()
     let onReady: @Sendable (String) -> Void
     /// The hub's clock for protection windows; injected so tests can move time.
     let now: @Sendable () -> Date
@@ -350,6 +353,7 @@ public final class HubService: Service, Sendable {
                     }
                     return recorded
                 }
+                newEvents.signal()
                 await reply(Envelope(re: envelope.id, payload: .opinionResult(OpinionResult(opinionID: opinion.opinionID, repeated: recorded.repeated))))
                 await flush(recorded.office, loop: loop, resendAll: false)
             } catch let error as PostgresTransactionError {
@@ -377,12 +381,14 @@ public final class HubService: Service, Sendable {
             var after = fetch.after
             var events: [FeedEvent] = []
             while true {
+                let generation = newEvents.generation
                 let page = try await EventLog.read(after: after, patterns: grants, limit: fetch.max, client: database.client, logger: logger)
                 events = page.events.filter { event in requested.map { TopicPattern.allows($0, topic: event.topic, county: event.county) } ?? true }
                 after = page.examinedThrough
                 if !events.isEmpty || ContinuousClock.now >= deadline || Task.isCancelled { break }
                 if page.events.count == fetch.max { continue }
-                try await Task.sleep(for: .milliseconds(250))
+                try Task.checkCancellation()
+                await newEvents.wait(after: generation, timeout: .milliseconds(250))
             }
             let head = try await EventLog.head(client: database.client, logger: logger)
             var batched = events.map { event in
@@ -420,10 +426,18 @@ public final class HubService: Service, Sendable {
         var results: [Applied]
         do {
             results = try await database.client.withTransaction(logger: logger) { connection -> [Applied] in
+                // Each sender's high-water mark is locked once for the batch and recorded once at
+                // its end; the notices of the whole batch go into the outboxes together, in order.
+                var marks = try await Inbox.lock(peers: batch.map(\.tenant), on: connection, logger: logger)
+                let locked = marks
+                var outbox: [Outbox.Pending] = []
                 var results: [Applied] = []
                 for incoming in batch {
-                    results.append(try await self.applyOne(incoming.envelope, from: incoming.tenant, on: connection))
+                    results.append(try await self.applyOne(incoming.envelope, from: incoming.tenant, marks: &marks,
+                                                           outbox: &outbox, on: connection))
                 }
+                try await Outbox.enqueue(outbox, on: connection, logger: logger)
+                try await Inbox.advance(marks.filter { locked[$0.key] != $0.value }, on: connection, logger: logger)
                 return results
             }
         } catch {
@@ -437,6 +451,7 @@ public final class HubService: Service, Sendable {
             await batch[0].reply(Envelope(re: envelope.id, payload: .error(ErrorBody(ProtocolError(.unavailable, "database error")))))
             return
         }
+        newEvents.signal()
         var notify: Set<String> = []
         // One ack per sender, for the last of its messages in the batch, after any refusals.
         var lastAck: [String: (Int64, @Sendable (Envelope) async -> Void)] = [:]
@@ -458,12 +473,14 @@ public final class HubService: Service, Sendable {
         for office in notify.sorted() { await flush(office, loop: loop, resendAll: false) }
     }
 
-    /// One state-changing message inside the batch's transaction.
-    func applyOne(_ envelope: Envelope, from tenant: String, on connection: PostgresConnection) async throws -> Applied {
+    /// One state-changing message inside the batch's transaction: checked against and advancing
+    /// its sender's mark in `marks`, its messages to offices appended to `outbox`.
+    func applyOne(_ envelope: Envelope, from tenant: String, marks: inout [String: Int64], outbox: inout [Outbox.Pending],
+                  on connection: PostgresConnection) async throws -> Applied {
         guard let seq = envelope.seq else { return .refused(0, ProtocolError(.badBody, "seq required")) }
         let registry = self.registry
         let logger = self.logger
-        let hwm = try await Inbox.lock(peer: tenant, on: connection, logger: logger)
+        let hwm = marks[tenant] ?? 0
         if seq <= hwm { return .repeated(hwm) }
         if seq > hwm + 1 { return .gap(hwm) }
         var notices: [ClaimNotice] = []
@@ -472,7 +489,7 @@ public final class HubService: Service, Sendable {
         case .claimFile(let file):
             let name = CompanyName(file.investorName)
             guard !EnterpriseKey(name: name, code: file.creditCode.map(CreditCode.parse)).all.isEmpty else {
-                try await Inbox.advance(peer: tenant, to: seq, on: connection, logger: logger)
+                marks[tenant] = seq
                 return .refused(seq, ProtocolError(.invalidField, "investor_name: nothing in it identifies an enterprise"))
             }
             let filing = ClaimFiling(
@@ -497,13 +514,13 @@ public final class HubService: Service, Sendable {
         default:
             return .refused(seq, ProtocolError(.notAllowed, "not a node message"))
         }
-        try await HubOutbox.enqueue(notices, on: connection, logger: logger)
+        outbox += notices.map(HubOutbox.message)
         var notify = Set(notices.map(\.office))
         if let reviewed, let change = try await ReviewDesk(logger: logger).refresh(office: tenant, leadRef: reviewed, on: connection) {
-            try await HubOutbox.enqueue([change], on: connection, logger: logger)
+            outbox.append(HubOutbox.message(change))
             notify.insert(change.office)
         }
-        try await Inbox.advance(peer: tenant, to: seq, on: connection, logger: logger)
+        marks[tenant] = seq
         return .applied(seq, notify: notify)
     }
 
@@ -619,24 +636,29 @@ extension HubOutbox {
 public enum HubOutbox {
     /// Changed review statuses, as review.status messages to the owning offices.
     public static func enqueue(_ changes: [ReviewDesk.Change], on connection: PostgresConnection, logger: Logger) async throws {
-        for change in changes {
-            try await Outbox.enqueue(peer: change.office, on: connection, logger: logger) { seq in
-                let out = Envelope(seq: seq, payload: .reviewStatus(ReviewStatusNotice(leadRef: change.leadRef, departments: change.entries.map {
-                    .init(department: $0.department, departmentName: $0.departmentName, since: $0.since, answeredAt: $0.answeredAt,
-                          verdict: $0.verdict.flatMap(OpinionVerdict.init(rawValue:)))
-                })))
-                return (out.id, out.payload.type.rawValue, String(decoding: out.frames()[1], as: UTF8.self))
-            }
+        try await Outbox.enqueue(changes.map(message), on: connection, logger: logger)
+    }
+
+    public static func enqueue(_ notices: [ClaimNotice], on connection: PostgresConnection, logger: Logger) async throws {
+        try await Outbox.enqueue(notices.map(message), on: connection, logger: logger)
+    }
+
+    /// A changed review status as a review.status message to the owning office.
+    static func message(_ change: ReviewDesk.Change) -> Outbox.Pending {
+        Outbox.Pending(peer: change.office) { seq in
+            let out = Envelope(seq: seq, payload: .reviewStatus(ReviewStatusNotice(leadRef: change.leadRef, departments: change.entries.map {
+                .init(department: $0.department, departmentName: $0.departmentName, since: $0.since, answeredAt: $0.answeredAt,
+                      verdict: $0.verdict.flatMap(OpinionVerdict.init(rawValue:)))
+            })))
+            return (out.id, out.payload.type.rawValue, String(decoding: out.frames()[1], as: UTF8.self))
         }
     }
 
-
-    public static func enqueue(_ notices: [ClaimNotice], on connection: PostgresConnection, logger: Logger) async throws {
-        for notice in notices {
-            try await Outbox.enqueue(peer: notice.office, on: connection, logger: logger) { seq in
-                let out = Envelope(seq: seq, payload: .claimStatus(ClaimStatus(notice)))
-                return (out.id, out.payload.type.rawValue, String(decoding: out.frames()[1], as: UTF8.self))
-            }
+    /// A registry notice as a claim.status message to its office.
+    static func message(_ notice: ClaimNotice) -> Outbox.Pending {
+        Outbox.Pending(peer: notice.office) { seq in
+            let out = Envelope(seq: seq, payload: .claimStatus(ClaimStatus(notice)))
+            return (out.id, out.payload.type.rawValue, String(decoding: out.frames()[1], as: UTF8.self))
         }
     }
 }

@@ -29,14 +29,13 @@ public enum AuditChain {
     /// serialised by the stream's counter row, so each row links to the one committed before it.
     @discardableResult
     public static func append(_ entry: Entry, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
-        let seq = try await Sequences.next(stream, on: connection, logger: logger)
-        try await connection.query("""
-            INSERT INTO audit_chain (seq, recorded_at, actor, action, subject, detail, prev_hash, hash)
-            SELECT \(seq), now(), \(entry.actor), \(entry.action), \(entry.subject), \(entry.detailJSON)::jsonb, prev,
-                   audit_chain_hash(prev, \(seq), now(), \(entry.actor), \(entry.action), \(entry.subject), \(entry.detailJSON)::jsonb)
-            FROM (SELECT coalesce((SELECT hash FROM audit_chain WHERE seq = \(seq) - 1), decode(repeat('00', 32), 'hex')) AS prev) AS p
+        // One round trip: audit_chain_append (schemas/0012) takes the counter, then reads the
+        // previous hash with a fresh snapshot and inserts the row.
+        let rows = try await connection.query("""
+            SELECT audit_chain_append(\(entry.actor), \(entry.action), \(entry.subject), \(entry.detailJSON)::jsonb)
             """, logger: logger)
-        return seq
+        for try await seq in rows.decode(Int64.self) { return seq }
+        throw StoreError(.migrationFailed, "审计链未返回序号 (audit_chain_append returned nothing)")
     }
 
     public enum Verification: Sendable, Equatable {

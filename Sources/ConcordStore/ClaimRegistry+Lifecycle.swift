@@ -55,7 +55,11 @@ extension ClaimRegistry {
             notices.append(ClaimNotice(office: filing.office, leadRef: filing.leadRef, status: .contested,
                                        holderOffice: holderOffice, holderSince: since, conflictID: conflictID,
                                        possibleDuplicates: outcome.possibleDuplicates))
-            notices.append(try await holderNotice(holderClaim: holderClaim, conflictID: conflictID, on: connection))
+            if let known = outcome.holderNotice {
+                notices.append(known)
+            } else {
+                notices.append(try await holderNotice(holderClaim: holderClaim, conflictID: conflictID, on: connection))
+            }
         }
         return notices
     }

@@ -55,6 +55,16 @@ public struct ClaimOutcome: Sendable, Equatable {
     public let possibleDuplicates: [PossibleDuplicate]
     /// True when this filing was already registered (a redelivered message): nothing changed.
     public let repeated: Bool
+    /// For a contested filing: what the holder is told (who contests it), read while registering.
+    let holderNotice: ClaimNotice?
+
+    init(claimID: Int64, status: Status, possibleDuplicates: [PossibleDuplicate], repeated: Bool, holderNotice: ClaimNotice? = nil) {
+        self.claimID = claimID
+        self.status = status
+        self.possibleDuplicates = possibleDuplicates
+        self.repeated = repeated
+        self.holderNotice = holderNotice
+    }
 }
 
 /// The registry of claims at the hub. Every method runs inside the caller's transaction, so the
@@ -68,6 +78,10 @@ public struct ClaimRegistry: Sendable {
 
     /// Registers a filing. Exactly one office holds an enterprise however filings race: the keys are
     /// locked (sorted, transaction-scoped advisory locks) before the holders are read.
+    ///
+    /// Two round trips: `claim_lookup` locks and returns the existing claim, the holders and the
+    /// fuzzy candidates; the identity core decides here; `claim_register` writes the claim, the
+    /// holder keys, the conflict, the events and the audit rows (schemas/0012_claim_functions.sql).
     public func file(_ filing: ClaimFiling, on connection: PostgresConnection) async throws -> ClaimOutcome {
         let name = CompanyName(filing.investorName)
         let parsedCode = filing.creditCode.map(CreditCode.parse)
@@ -76,106 +90,75 @@ public struct ClaimRegistry: Sendable {
         // The brand is locked too: a `same` verdict needs an equal code, an equal name key or an
         // equal brand, so filings that could be judged the same enterprise never interleave.
         let lockKeys = Set(keys + (name.brand.isEmpty ? [] : ["brand:" + name.brand])).sorted()
-        // In one round trip, in the array's (sorted) order, so two filings never wait on each other crosswise.
-        try await connection.query(
-            "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(\(lockKeys)::text[]) WITH ORDINALITY AS u(k, n) ORDER BY n",
-            logger: logger)
-
-        if let existing = try await existingClaim(office: filing.office, leadRef: filing.leadRef, on: connection) {
-            return try await outcome(ofExisting: existing, on: connection)
-        }
-
-        // Who holds any of the keys (decided by earlier committed transactions: we hold their locks).
-        // A name key held by an enterprise with another valid credit code is another enterprise.
-        var holder: Holder?
-        let holderRows = try await connection.query("""
-            SELECT c.id, c.office, h.since, h.key, c.code_key FROM enterprise_holders h JOIN claims c ON c.id = h.claim_id
-            WHERE h.key = ANY(\(keys)) ORDER BY h.since, c.id
+        let rows = try await connection.query("""
+            SELECT kind, id, office, investor_name, credit_code, since, held_key, code_key, status, holder_claim
+            FROM claim_lookup(\(filing.office), \(filing.leadRef), \(keys), \(lockKeys), \(name.brand), \(name.searchText))
             """, logger: logger)
-        for try await (id, office, since, heldKey, holderCodeKey) in holderRows.decode((Int64, String, Date, String, String?).self) {
-            guard holder == nil else { continue }
-            let sameCode = heldKey == key.codeKey || key.codeKey == nil || holderCodeKey == nil || holderCodeKey == key.codeKey
-            if sameCode { holder = Holder(claimID: id, office: office, since: since) }
+        var holder: Holder?
+        var candidates: [(id: Int64, office: String, investor: String, code: String?, since: Date)] = []
+        for try await (kind, id, office, investor, code, since, heldKey, codeKey, status, holderClaim)
+            in rows.decode((String, Int64, String, String, String?, Date, String?, String?, String, Int64?).self) {
+            switch kind {
+            case "existing":
+                return try await outcome(ofExisting: Existing(id: id, status: status, holderClaim: holderClaim), on: connection)
+            case "holder":
+                // Decided by earlier committed transactions: we hold their locks. A name key held
+                // by an enterprise with another valid credit code is another enterprise.
+                guard holder == nil else { continue }
+                let sameCode = heldKey == key.codeKey || key.codeKey == nil || codeKey == nil || codeKey == key.codeKey
+                if sameCode { holder = Holder(claimID: id, office: office, since: since) }
+            default:
+                candidates.append((id, office, investor, code, since))
+            }
         }
 
         // Fuzzy candidates across spellings the keys do not join (industry words added, etc.).
-        let duplicates = try await similarClaims(to: name, code: parsedCode, office: filing.office,
-                                                 excluding: holder?.claimID, on: connection)
+        var duplicates: [Similar] = []
+        for candidate in candidates where candidate.id != holder?.claimID {
+            let match = EnterpriseMatch.compare(name, CompanyName(candidate.investor), codeA: parsedCode,
+                                                codeB: candidate.code.map(CreditCode.parse))
+            guard match.verdict != .different else { continue }
+            duplicates.append(Similar(claimID: candidate.id, office: candidate.office, investorName: candidate.investor,
+                                      since: candidate.since, verdict: match.verdict, score: match.score, reasons: match.reasons))
+        }
         if holder == nil, let same = duplicates.first(where: { $0.verdict == .same }) {
             holder = Holder(claimID: same.claimID, office: same.office, since: same.since)
         }
 
-        let status: String
-        switch holder {
-        case nil: status = "held"
-        case let h? where h.office == filing.office: status = "held"
-        default: status = "contested"
-        }
-        let canonicalCode = parsedCode?.code?.value
-        let insert = try await connection.query("""
-            WITH claim AS (
-                INSERT INTO claims (office, lead_ref, investor_name, credit_code, code_key, name_key, normalized_name,
-                                    brand, project_name, industry, investment_wan, stage, reported_at, status, holder_claim)
-                VALUES (\(filing.office), \(filing.leadRef), \(filing.investorName), \(canonicalCode), \(key.codeKey),
-                        \(key.nameKey), \(name.searchText), \(name.brand), \(filing.projectName), \(filing.industry), \(filing.investmentWan),
-                        \(filing.stage.rawValue), \(filing.reportedAt), \(status), \(holder?.claimID))
-                RETURNING id
-            ), stage AS (
-                INSERT INTO claim_stages (claim_id, stage, reached_at) SELECT id, \(filing.stage.rawValue), \(filing.reportedAt) FROM claim
-            )
-            SELECT id FROM claim
+        let status = holder.map { $0.office == filing.office ? "held" : "contested" } ?? "held"
+        let outcomeText = holder.map { $0.office == filing.office ? "held_by_own_office" : "contested" } ?? "held"
+        let eventInvestment = (filing.investmentWan ?? 0) >= EventLog.claimThresholdWan ? "\(filing.investmentWan ?? 0)" : nil
+        let registered = try await connection.query("""
+            SELECT claim_id, conflict_id, opened, holder_office, holder_lead_ref, holder_received_at, contested_by
+            FROM claim_register(\(filing.office), \(filing.leadRef), \(filing.investorName), \(parsedCode?.code?.value),
+                                \(key.codeKey), \(key.nameKey), \(name.searchText), \(name.brand), \(filing.projectName),
+                                \(filing.industry), \(filing.investmentWan)::numeric, \(filing.stage.rawValue), \(filing.reportedAt),
+                                \(status), \(holder?.claimID), \(holder?.office), \(keys), \(outcomeText), \(eventInvestment))
             """, logger: logger)
         var claimID: Int64 = 0
-        for try await id in insert.decode(Int64.self) { claimID = id }
-
-        let result: ClaimOutcome.Status
-        if let holder {
-            // The holder's claim also takes keys it lacked (a code this filing brought).
-            try await connection.query("""
-                INSERT INTO enterprise_holders (key, claim_id) SELECT k, \(holder.claimID) FROM unnest(\(keys)::text[]) AS k
-                ON CONFLICT (key) DO NOTHING
-                """, logger: logger)
-            if holder.office == filing.office {
-                result = .heldByOwnOffice(holderClaim: holder.claimID)
-            } else {
-                let (conflictID, opened) = try await joinConflict(holder: holder.claimID, challenger: claimID, on: connection)
-                result = .contested(holderOffice: holder.office, holderClaim: holder.claimID, holderSince: holder.since,
-                                    conflictID: conflictID, newConflict: opened)
+        var result = ClaimOutcome.Status.held
+        var holderNotice: ClaimNotice?
+        for try await (id, conflictID, opened, holderOffice, holderLead, holderReceived, contestedBy)
+            in registered.decode((Int64, Int64?, Bool, String?, String?, Date?, [String]?).self) {
+            claimID = id
+            if let holder {
+                if let conflictID {
+                    result = .contested(holderOffice: holder.office, holderClaim: holder.claimID, holderSince: holder.since,
+                                        conflictID: conflictID, newConflict: opened)
+                    holderNotice = ClaimNotice(office: holderOffice ?? holder.office, leadRef: holderLead ?? "", status: .held,
+                                               holderOffice: holderOffice ?? holder.office, holderSince: holderReceived,
+                                               conflictID: conflictID, contestedBy: contestedBy ?? [])
+                } else {
+                    result = .heldByOwnOffice(holderClaim: holder.claimID)
+                }
             }
-        } else {
-            // A name key may already belong to an enterprise with another code: that one keeps it.
-            try await connection.query("""
-                INSERT INTO enterprise_holders (key, claim_id) SELECT k, \(claimID) FROM unnest(\(keys)::text[]) AS k
-                ON CONFLICT (key) DO NOTHING
-                """, logger: logger)
-            result = .held
-        }
-
-        if (filing.investmentWan ?? 0) >= EventLog.claimThresholdWan {
-            try await EventLog.append(topic: "claim.filed", county: filing.office, payload: [
-                "claim": "\(claimID)", "investor_name": filing.investorName, "project_name": filing.projectName ?? "",
-                "industry": filing.industry ?? "", "investment_wan": "\(filing.investmentWan ?? 0)", "stage": filing.stage.rawValue,
-            ], on: connection, logger: logger)
-        }
-        try await AuditChain.append(.init(
-            actor: filing.office, action: "claim", subject: keys.first ?? "",
-            detailJSON: auditDetail(["claim": "\(claimID)", "lead": filing.leadRef, "status": statusText(result)])),
-            on: connection, logger: logger)
-        if case .contested(let holderOffice, _, _, let conflictID, true) = result {
-            try await EventLog.append(topic: "conflict.opened", county: holderOffice, payload: [
-                "conflict": "\(conflictID)", "offices": [holderOffice, filing.office].joined(separator: ","),
-                "investor_name": filing.investorName,
-            ], on: connection, logger: logger)
-            try await AuditChain.append(.init(
-                actor: "hub", action: "conflict.opened", subject: keys.first ?? "",
-                detailJSON: auditDetail(["conflict": "\(conflictID)", "holder": "\(holder!.claimID)", "challenger": "\(claimID)"])),
-                on: connection, logger: logger)
         }
         let possible = duplicates.filter { $0.verdict == .possible && $0.claimID != holder?.claimID }.map {
             ClaimOutcome.PossibleDuplicate(claimID: $0.claimID, office: $0.office, investorName: $0.investorName,
                                            score: $0.score, reasons: $0.reasons)
         }
-        return ClaimOutcome(claimID: claimID, status: result, possibleDuplicates: possible, repeated: false)
+        return ClaimOutcome(claimID: claimID, status: result, possibleDuplicates: possible, repeated: false,
+                            holderNotice: holderNotice)
     }
 
     struct Holder {

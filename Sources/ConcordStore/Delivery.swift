@@ -29,6 +29,55 @@ public enum Outbox {
         return seq
     }
 
+    /// One message to enqueue: its peer, and how to build it once its seq is known.
+    public struct Pending {
+        public let peer: String
+        public let build: (Int64) -> (id: String, type: String, envelope: String)
+
+        public init(peer: String, build: @escaping (Int64) -> (id: String, type: String, envelope: String)) {
+            self.peer = peer
+            self.build = build
+        }
+    }
+
+    /// Enqueues many messages in two round trips, in the given order per peer, inside the caller's
+    /// transaction: each peer's counter is advanced once by its count (rows locked in sorted order,
+    /// held until commit, so the numbers stay gap-free and commit-ordered), then every row is
+    /// inserted in one statement.
+    public static func enqueue(_ messages: [Pending], on connection: PostgresConnection, logger: Logger) async throws {
+        guard !messages.isEmpty else { return }
+        var counts: [String: Int64] = [:]
+        for message in messages { counts[message.peer, default: 0] += 1 }
+        let streams = counts.keys.sorted()
+        let reserved = try await connection.query("""
+            INSERT INTO sequence_counters (stream, last)
+            SELECT 'outbox:' || p, n FROM unnest(\(streams)::text[], \(streams.map { counts[$0]! })::bigint[]) WITH ORDINALITY AS u(p, n, o)
+            ORDER BY o
+            ON CONFLICT (stream) DO UPDATE SET last = sequence_counters.last + EXCLUDED.last
+            RETURNING stream, last
+            """, logger: logger)
+        var next: [String: Int64] = [:]
+        for try await (stream, last) in reserved.decode((String, Int64).self) {
+            let peer = String(stream.dropFirst("outbox:".count))
+            next[peer] = last - counts[peer]! + 1
+        }
+        var peers: [String] = [], seqs: [Int64] = [], ids: [String] = [], types: [String] = [], envelopes: [String] = []
+        for message in messages {
+            guard let seq = next[message.peer] else { throw StoreError(.migrationFailed, "发件箱序号缺失 (outbox seq missing)") }
+            next[message.peer] = seq + 1
+            let built = message.build(seq)
+            peers.append(message.peer)
+            seqs.append(seq)
+            ids.append(built.id)
+            types.append(built.type)
+            envelopes.append(built.envelope)
+        }
+        try await connection.query("""
+            INSERT INTO outbox (peer, seq, message_id, type, envelope)
+            SELECT * FROM unnest(\(peers)::text[], \(seqs)::bigint[], \(ids)::text[], \(types)::text[], \(envelopes)::text[])
+            """, logger: logger)
+    }
+
     /// Unacknowledged messages for `peer` after `seq`, in order.
     public static func pending(peer: String, after seq: Int64, limit: Int, client: PostgresClient,
                                logger: Logger) async throws -> [OutboxMessage] {
@@ -83,6 +132,31 @@ public enum Inbox {
             """, logger: logger)
         for try await value in rows.decode(Int64.self) { return value }
         return 0
+    }
+
+    /// Locks several peers' rows (creating them) in sorted order, in one round trip; returns each
+    /// one's highest applied seq.
+    public static func lock(peers: [String], on connection: PostgresConnection, logger: Logger) async throws -> [String: Int64] {
+        let sorted = Array(Set(peers)).sorted()
+        let rows = try await connection.query("""
+            INSERT INTO peer_inbox (peer) SELECT p FROM unnest(\(sorted)::text[]) WITH ORDINALITY AS u(p, o) ORDER BY o
+            ON CONFLICT (peer) DO UPDATE SET peer = EXCLUDED.peer
+            RETURNING peer, applied_through
+            """, logger: logger)
+        var marks: [String: Int64] = [:]
+        for try await (peer, value) in rows.decode((String, Int64).self) { marks[peer] = value }
+        return marks
+    }
+
+    /// Records several peers' new high-water marks in one round trip.
+    public static func advance(_ marks: [String: Int64], on connection: PostgresConnection, logger: Logger) async throws {
+        guard !marks.isEmpty else { return }
+        let peers = marks.keys.sorted()
+        try await connection.query("""
+            UPDATE peer_inbox SET applied_through = u.seq, updated_at = now()
+            FROM unnest(\(peers)::text[], \(peers.map { marks[$0]! })::bigint[]) AS u(peer, seq)
+            WHERE peer_inbox.peer = u.peer
+            """, logger: logger)
     }
 
     public static func advance(peer: String, to seq: Int64, on connection: PostgresConnection, logger: Logger) async throws {

@@ -22,11 +22,10 @@ public enum EventLog {
     @discardableResult
     public static func append(topic: String, county: String?, payload: [String: String],
                               on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
-        let seq = try await Sequences.next("events", on: connection, logger: logger)
-        try await connection.query("""
-            INSERT INTO events (seq, topic, county, payload) VALUES (\(seq), \(topic), \(county), \(auditDetail(payload))::jsonb)
-            """, logger: logger)
-        return seq
+        let rows = try await connection.query(
+            "SELECT event_log_append(\(topic), \(county), \(auditDetail(payload))::jsonb)", logger: logger)
+        for try await seq in rows.decode(Int64.self) { return seq }
+        throw StoreError(.migrationFailed, "事件日志未返回序号 (event_log_append returned nothing)")
     }
 
     /// Events after `seq` that `patterns` allow, in order, at most `limit`. Also returns the last

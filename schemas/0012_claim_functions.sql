@@ -46,15 +46,57 @@ LANGUAGE sql VOLATILE AS $$
     RETURNING seq
 $$;
 
+-- The distinct two-character pieces of a brand: a brand that contains another contains all of its
+-- pieces, so a GIN index on them finds containing brands (pg_trgm cannot for two-character brands).
+CREATE FUNCTION brand_bigrams(p_brand text) RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT coalesce(array_agg(DISTINCT substr(p_brand, i, 2)), '{}') FROM generate_series(1, length(p_brand) - 1) AS i
+$$;
+
+-- Fuzzy candidates are found by brand, not by brand and industry together: industry words are
+-- shared by a large part of all names (科技, 新能源), so a trigram search over the whole name
+-- rechecked tens of thousands of rows per query at a million enterprises.
+CREATE INDEX claims_brand_trgm ON claims USING gin (brand gin_trgm_ops) WHERE brand <> '';
+CREATE INDEX claims_brand_bigrams ON claims USING gin (brand_bigrams(brand)) WHERE brand <> '';
+
+-- Other offices' holding claims that may be the same enterprise as a name with brand p_brand
+-- (p_parts: every piece of p_brand, itself included; p_search: brand and industry words), most
+-- similar first, at most 20: the same brand, a brand inside this one, a brand containing this one,
+-- or a trigram-similar brand. A name without a brand is compared by its whole text.
+-- EnterpriseMatch (Swift) then decides on each.
+CREATE FUNCTION claim_candidates(p_office text, p_brand text, p_parts text[], p_search text)
+RETURNS TABLE (id bigint, office text, investor_name text, credit_code text, since timestamptz)
+LANGUAGE plpgsql STABLE AS $$
+#variable_conflict use_column
+BEGIN
+    IF p_brand = '' THEN
+        RETURN QUERY
+            SELECT c.id, c.office, c.investor_name, c.credit_code, c.received_at FROM claims c
+            WHERE c.normalized_name % p_search
+              AND c.office <> p_office AND c.status IN ('held', 'contested') AND c.holder_claim IS NULL
+            ORDER BY similarity(c.normalized_name, p_search) DESC, c.id
+            LIMIT 20;
+    ELSE
+        RETURN QUERY
+            SELECT c.id, c.office, c.investor_name, c.credit_code, c.received_at FROM claims c
+            WHERE c.brand <> ''
+              AND (c.brand = ANY (p_parts) OR c.brand % p_brand
+                   OR (length(p_brand) >= 2 AND brand_bigrams(c.brand) @> brand_bigrams(p_brand)))
+              AND c.office <> p_office AND c.status IN ('held', 'contested') AND c.holder_claim IS NULL
+            ORDER BY similarity(c.normalized_name, p_search) DESC, c.id
+            LIMIT 20;
+    END IF;
+END
+$$;
+
 -- A filing's first call: locks its keys (p_lock_keys, sorted by the caller, so two filings never
 -- wait on each other crosswise), then returns in one result what the decision needs:
 --   'existing'  the office already filed this lead (a redelivery): id, status, holder_claim;
 --   'holder'    who holds any of p_keys, earliest first: id, office, since, held_key, code_key;
---   'similar'   other offices' holding claims with the same brand or a trigram-similar name,
---               most similar first, at most 20: id, office, investor_name, credit_code, since.
+--   'similar'   the fuzzy candidates of claim_candidates: id, office, investor_name, credit_code, since.
 -- Nothing else is returned after an 'existing' row.
 CREATE FUNCTION claim_lookup(p_office text, p_lead_ref text, p_keys text[], p_lock_keys text[],
-                             p_brand text, p_search text)
+                             p_brand text, p_parts text[], p_search text)
 RETURNS TABLE (kind text, id bigint, office text, investor_name text, credit_code text, since timestamptz,
                held_key text, code_key text, status text, holder_claim bigint)
 LANGUAGE plpgsql VOLATILE AS $$
@@ -78,13 +120,9 @@ BEGIN
         FROM enterprise_holders h JOIN claims c ON c.id = h.claim_id
         WHERE h.key = ANY (p_keys) ORDER BY h.since, c.id;
     RETURN QUERY
-        SELECT 'similar'::text, c.id, c.office, c.investor_name, c.credit_code, c.received_at,
-               NULL::text, c.code_key, c.status, c.holder_claim
-        FROM claims c
-        WHERE ((c.brand = p_brand AND c.brand <> '') OR c.normalized_name % p_search)
-          AND c.office <> p_office AND c.status IN ('held', 'contested') AND c.holder_claim IS NULL
-        ORDER BY similarity(c.normalized_name, p_search) DESC, c.id
-        LIMIT 20;
+        SELECT 'similar'::text, s.id, s.office, s.investor_name, s.credit_code, s.since,
+               NULL::text, NULL::text, NULL::text, NULL::bigint
+        FROM claim_candidates(p_office, p_brand, p_parts, p_search) AS s;
 END
 $$;
 

@@ -92,15 +92,16 @@ public struct ClaimRegistry: Sendable {
         let lockKeys = Set(keys + (name.brand.isEmpty ? [] : ["brand:" + name.brand])).sorted()
         let rows = try await connection.query("""
             SELECT kind, id, office, investor_name, credit_code, since, held_key, code_key, status, holder_claim
-            FROM claim_lookup(\(filing.office), \(filing.leadRef), \(keys), \(lockKeys), \(name.brand), \(name.searchText))
+            FROM claim_lookup(\(filing.office), \(filing.leadRef), \(keys), \(lockKeys), \(name.brand),
+                              \(Self.pieces(of: name.brand)), \(name.searchText))
             """, logger: logger)
         var holder: Holder?
         var candidates: [(id: Int64, office: String, investor: String, code: String?, since: Date)] = []
         for try await (kind, id, office, investor, code, since, heldKey, codeKey, status, holderClaim)
-            in rows.decode((String, Int64, String, String, String?, Date, String?, String?, String, Int64?).self) {
+            in rows.decode((String, Int64, String, String, String?, Date, String?, String?, String?, Int64?).self) {
             switch kind {
             case "existing":
-                return try await outcome(ofExisting: Existing(id: id, status: status, holderClaim: holderClaim), on: connection)
+                return try await outcome(ofExisting: Existing(id: id, status: status ?? "", holderClaim: holderClaim), on: connection)
             case "holder":
                 // Decided by earlier committed transactions: we hold their locks. A name key held
                 // by an enterprise with another valid credit code is another enterprise.
@@ -177,16 +178,14 @@ public struct ClaimRegistry: Sendable {
         let reasons: [String]
     }
 
-    /// Active claims of other offices whose names are trigram-similar, confirmed by the identity core.
-    /// Candidates: the same brand with any industry words, or a trigram-similar brand and industry.
+    /// Active claims of other offices that may be the same enterprise (claim_candidates in
+    /// schemas/0012: the same brand, a brand inside or around this one, a trigram-similar brand),
+    /// confirmed by the identity core.
     func similarClaims(to name: CompanyName, code: CreditCode.ParseResult?, office: String, excluding: Int64?,
                        on connection: PostgresConnection) async throws -> [Similar] {
         let rows = try await connection.query("""
-            SELECT id, office, investor_name, credit_code, received_at FROM claims
-            WHERE ((brand = \(name.brand) AND brand <> '') OR normalized_name % \(name.searchText))
-              AND office <> \(office) AND status IN ('held', 'contested') AND holder_claim IS NULL
-            ORDER BY similarity(normalized_name, \(name.searchText)) DESC, id
-            LIMIT 20
+            SELECT id, office, investor_name, credit_code, since
+            FROM claim_candidates(\(office), \(name.brand), \(Self.pieces(of: name.brand)), \(name.searchText))
             """, logger: logger)
         var found: [Similar] = []
         for try await (id, otherOffice, investor, otherCode, since) in rows.decode((Int64, String, String, String?, Date).self)
@@ -197,6 +196,21 @@ public struct ClaimRegistry: Sendable {
                                  verdict: match.verdict, score: match.score, reasons: match.reasons))
         }
         return found
+    }
+
+    /// Every contiguous piece of a brand, itself included, counted in Unicode scalars as
+    /// PostgreSQL counts characters: a registered brand inside this one is one of them.
+    static func pieces(of brand: String) -> [String] {
+        let scalars = Array(brand.unicodeScalars)
+        var pieces: Set<String> = []
+        for start in scalars.indices {
+            for end in (start + 1)...scalars.count {
+                var piece = String.UnicodeScalarView()
+                piece.append(contentsOf: scalars[start..<end])
+                pieces.insert(String(piece))
+            }
+        }
+        return pieces.sorted()
     }
 
     /// Adds `challenger` to the open conflict over `holder`, opening it if needed.

@@ -103,6 +103,34 @@ struct ClaimRegistryTests {
         }
     }
 
+    @Test("a brand inside another, or around it, is a possible duplicate however short; unrelated brands are not candidates")
+    func containedBrands() async throws {
+        try await TestDatabase.withMigratedDatabase { db in
+            try await Self.addOffices(db)
+            _ = try await Self.file(db, ClaimFiling(office: "360402", leadRef: "a", investorName: "九江新时代新能源科技有限公司", reportedAt: Date()))
+            _ = try await Self.file(db, ClaimFiling(office: "360403", leadRef: "b", investorName: "九江蓝海电子科技有限公司", reportedAt: Date()))
+            // 时代 lies inside 新时代 (a two-character brand: no trigram of it alone is in 新时代).
+            let inside = try await Self.file(db, ClaimFiling(office: "360404", leadRef: "c", investorName: "九江时代新能源科技有限公司", reportedAt: Date()))
+            #expect(inside.status == .held)
+            #expect(inside.possibleDuplicates.map(\.office) == ["360402"])
+            // 蓝海科 contains 蓝海.
+            let around = try await Self.file(db, ClaimFiling(office: "360423", leadRef: "d", investorName: "九江蓝海科电子科技有限公司", reportedAt: Date()))
+            #expect(around.possibleDuplicates.map(\.office) == ["360403"])
+            // Only the industry words in common: not even a candidate.
+            let candidates = try await db.client.withConnection { connection in
+                try await ClaimRegistry(logger: Self.logger).similarClaims(
+                    to: CompanyName("九江远航新能源科技有限公司"), code: nil, office: "", excluding: nil, on: connection)
+            }
+            #expect(candidates.isEmpty)
+        }
+    }
+
+    @Test("a brand's pieces are every contiguous run of its characters")
+    func brandPieces() {
+        #expect(ClaimRegistry.pieces(of: "新时代") == ["代", "新", "新时", "新时代", "时", "时代"].sorted())
+        #expect(ClaimRegistry.pieces(of: "").isEmpty)
+    }
+
     @Test("two offices filing different enterprises both hold")
     func differentEnterprises() async throws {
         try await TestDatabase.withMigratedDatabase { db in

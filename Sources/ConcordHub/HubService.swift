@@ -416,53 +416,59 @@ public final class HubService: Service, Sendable {
         case refused(Int64, ProtocolError)
     }
 
-    /// Applies state-changing messages exactly once and in order per sender, several in one
-    /// transaction: the registry changes, the notices they cause and each sender's new high-water
-    /// mark commit together, then the acks go out. One commit for a run of queued messages is what
-    /// lets the hub keep up with many offices (each commit waits for the disk). If the batch fails,
-    /// each message is tried again alone, so one bad message cannot hold back its neighbours.
+    /// Applies state-changing messages exactly once and in order per sender. Each sender's run
+    /// of messages goes into one transaction, and different senders' transactions run at the same
+    /// time on their own connections: the registry changes, the notices they cause and the sender's
+    /// new high-water mark commit together, then the acks go out. One commit for a run of queued
+    /// messages is what lets the hub keep up with many offices (each commit waits for the disk), and
+    /// overlapping offices keeps both cores and the disk busy. Filings from different offices on
+    /// one enterprise are still decided one after the other: they take the same advisory locks.
+    /// If a run fails, each of its messages is tried again alone, so one bad message cannot hold
+    /// back its neighbours.
     func apply(_ batch: [Incoming], loop: SocketLoop) async {
-        let logger = self.logger
-        var results: [Applied]
-        do {
-            results = try await database.client.withTransaction(logger: logger) { connection -> [Applied] in
-                // Each sender's high-water mark is locked once for the batch and recorded once at
-                // its end; the notices of the whole batch go into the outboxes together, in order.
-                var marks = try await Inbox.lock(peers: batch.map(\.tenant), on: connection, logger: logger)
-                let locked = marks
-                var outbox: [Outbox.Pending] = []
-                var results: [Applied] = []
-                for incoming in batch {
-                    results.append(try await self.applyOne(incoming.envelope, from: incoming.tenant, marks: &marks,
-                                                           outbox: &outbox, on: connection))
+        var runs: [String: [Int]] = [:]
+        for (index, incoming) in batch.enumerated() { runs[incoming.tenant, default: []].append(index) }
+        var results = [Applied?](repeating: nil, count: batch.count)
+        let applied = await withTaskGroup(of: [(Int, Applied)].self) { group in
+            for indices in runs.values {
+                let run = indices.map { batch[$0] }
+                group.addTask {
+                    if let results = try? await self.transact(run) { return Array(zip(indices, results)) }
+                    var alone: [(Int, Applied)] = []
+                    for (index, incoming) in zip(indices, run) {
+                        do {
+                            alone.append((index, try await self.transact([incoming])[0]))
+                        } catch {
+                            self.logger.error("could not apply a message", metadata: [
+                                "tenant": "\(incoming.tenant)", "seq": "\(incoming.envelope.seq ?? 0)", "error": "\(String(reflecting: error))"])
+                            await incoming.reply(Envelope(re: incoming.envelope.id, payload: .error(ErrorBody(
+                                ProtocolError(.unavailable, "database error")))))
+                            // Later messages of this sender would only be a gap now: stop here.
+                            break
+                        }
+                    }
+                    return alone
                 }
-                try await Outbox.enqueue(outbox, on: connection, logger: logger)
-                try await Inbox.advance(marks.filter { locked[$0.key] != $0.value }, on: connection, logger: logger)
-                return results
             }
-        } catch {
-            guard batch.count == 1 else {
-                for incoming in batch { await apply([incoming], loop: loop) }
-                return
-            }
-            let envelope = batch[0].envelope
-            logger.error("could not apply a message", metadata: ["tenant": "\(batch[0].tenant)", "seq": "\(envelope.seq ?? 0)",
-                                                                 "error": "\(String(reflecting: error))"])
-            await batch[0].reply(Envelope(re: envelope.id, payload: .error(ErrorBody(ProtocolError(.unavailable, "database error")))))
-            return
+            var all: [(Int, Applied)] = []
+            for await part in group { all += part }
+            return all
         }
+        for (index, result) in applied { results[index] = result }
         newEvents.signal()
         var notify: Set<String> = []
         // One ack per sender, for the last of its messages in the batch, after any refusals.
         var lastAck: [String: (Int64, @Sendable (Envelope) async -> Void)] = [:]
         for (incoming, result) in zip(batch, results) {
             switch result {
-            case .applied(let through, let offices):
+            case nil:
+                continue
+            case .applied(let through, let offices)?:
                 notify.formUnion(offices)
                 lastAck[incoming.tenant] = (through, incoming.reply)
-            case .repeated(let through), .gap(let through):
+            case .repeated(let through)?, .gap(let through)?:
                 lastAck[incoming.tenant] = (through, incoming.reply)
-            case .refused(let through, let error):
+            case .refused(let through, let error)?:
                 await incoming.reply(Envelope(re: incoming.envelope.id, payload: .error(ErrorBody(error))))
                 lastAck[incoming.tenant] = (through, incoming.reply)
             }
@@ -473,10 +479,38 @@ public final class HubService: Service, Sendable {
         for office in notify.sorted() { await flush(office, loop: loop, resendAll: false) }
     }
 
-    /// One state-changing message inside the batch's transaction: checked against and advancing
-    /// its sender's mark in `marks`, its messages to offices appended to `outbox`.
+    /// One sender's run of messages in one transaction. Every enterprise key its filings will
+    /// lock is locked first, in sorted order; events and audit rows are appended at the end, just
+    /// before the notices and the sender's new high-water mark.
+    func transact(_ run: [Incoming]) async throws -> [Applied] {
+        let logger = self.logger
+        let registry = self.registry
+        return try await database.client.withTransaction(logger: logger) { connection -> [Applied] in
+            try await registry.lockAll(run.compactMap { incoming in
+                if case .claimFile(let file) = incoming.envelope.payload { return (file.investorName, file.creditCode) }
+                return nil
+            }, on: connection)
+            var marks = try await Inbox.lock(peers: run.map(\.tenant), on: connection, logger: logger)
+            let locked = marks
+            let appends = PendingAppends()
+            var outbox: [Outbox.Pending] = []
+            var results: [Applied] = []
+            for incoming in run {
+                results.append(try await self.applyOne(incoming.envelope, from: incoming.tenant, marks: &marks,
+                                                       outbox: &outbox, appends: appends, on: connection))
+            }
+            try await appends.flush(on: connection, logger: logger)
+            try await Outbox.enqueue(outbox, on: connection, logger: logger)
+            try await Inbox.advance(marks.filter { locked[$0.key] != $0.value }, on: connection, logger: logger)
+            return results
+        }
+    }
+
+    /// One state-changing message inside its run's transaction: checked against and advancing
+    /// its sender's mark in `marks`, its messages to offices appended to `outbox`, a filing's
+    /// events and audit rows to `appends` (flushed first wherever the order of events matters).
     func applyOne(_ envelope: Envelope, from tenant: String, marks: inout [String: Int64], outbox: inout [Outbox.Pending],
-                  on connection: PostgresConnection) async throws -> Applied {
+                  appends: PendingAppends, on connection: PostgresConnection) async throws -> Applied {
         guard let seq = envelope.seq else { return .refused(0, ProtocolError(.badBody, "seq required")) }
         let registry = self.registry
         let logger = self.logger
@@ -497,17 +531,24 @@ public final class HubService: Service, Sendable {
                 projectName: file.projectName, industry: file.industry, investmentWan: file.investmentWan,
                 stage: LeadStage(rawValue: file.stage) ?? .lead,
                 reportedAt: Timestamp.parse(file.reportedAt) ?? Date())
-            let outcome = try await registry.file(filing, on: connection)
+            let outcome = try await registry.file(filing, on: connection, appends: appends)
             if !outcome.repeated {
                 notices = try await registry.notices(for: filing, outcome: outcome, on: connection)
-                if (filing.investmentWan ?? 0) >= EventLog.claimThresholdWan { reviewed = file.leadRef }
+                if (filing.investmentWan ?? 0) >= EventLog.claimThresholdWan {
+                    // The review status is computed from the project's events: write them now.
+                    try await appends.flush(on: connection, logger: logger)
+                    reviewed = file.leadRef
+                }
             }
         case .leadStage(let change):
+            // Its events follow every earlier filing's in the log.
+            try await appends.flush(on: connection, logger: logger)
             notices = try await registry.changeStage(
                 office: tenant, leadRef: change.leadRef, to: LeadStage(rawValue: change.stage) ?? .lead,
                 changedAt: Timestamp.parse(change.changedAt), on: connection)
             reviewed = change.leadRef
         case .assignmentReply(let answer):
+            try await appends.flush(on: connection, logger: logger)
             _ = try await DispatchDesk(logger: logger).applyReply(
                 office: tenant, assignmentID: answer.assignmentID, accept: answer.accept, reason: answer.reason,
                 at: Timestamp.parse(answer.repliedAt) ?? Date(), on: connection)

@@ -81,15 +81,17 @@ public struct ClaimRegistry: Sendable {
     ///
     /// Two round trips: `claim_lookup` locks and returns the existing claim, the holders and the
     /// fuzzy candidates; the identity core decides here; `claim_register` writes the claim, the
-    /// holder keys, the conflict, the events and the audit rows (schemas/0012_claim_functions.sql).
-    public func file(_ filing: ClaimFiling, on connection: PostgresConnection) async throws -> ClaimOutcome {
+    /// holder keys and the conflict (schemas/0012_claim_functions.sql).
+    ///
+    /// The filing's events and audit rows go to `appends` when given (the caller flushes them before
+    /// its transaction ends), else they are written before this returns.
+    public func file(_ filing: ClaimFiling, on connection: PostgresConnection, appends: PendingAppends? = nil) async throws -> ClaimOutcome {
+        let pending = appends ?? PendingAppends()
         let name = CompanyName(filing.investorName)
         let parsedCode = filing.creditCode.map(CreditCode.parse)
         let key = EnterpriseKey(name: name, code: parsedCode)
         let keys = key.all.sorted()
-        // The brand is locked too: a `same` verdict needs an equal code, an equal name key or an
-        // equal brand, so filings that could be judged the same enterprise never interleave.
-        let lockKeys = Set(keys + (name.brand.isEmpty ? [] : ["brand:" + name.brand])).sorted()
+        let lockKeys = Self.lockKeys(name: name, key: key)
         let rows = try await connection.query("""
             SELECT kind, id, office, investor_name, credit_code, since, held_key, code_key, status, holder_claim
             FROM claim_lookup(\(filing.office), \(filing.leadRef), \(keys), \(lockKeys), \(name.brand),
@@ -128,13 +130,12 @@ public struct ClaimRegistry: Sendable {
 
         let status = holder.map { $0.office == filing.office ? "held" : "contested" } ?? "held"
         let outcomeText = holder.map { $0.office == filing.office ? "held_by_own_office" : "contested" } ?? "held"
-        let eventInvestment = (filing.investmentWan ?? 0) >= EventLog.claimThresholdWan ? "\(filing.investmentWan ?? 0)" : nil
         let registered = try await connection.query("""
             SELECT claim_id, conflict_id, opened, holder_office, holder_lead_ref, holder_received_at, contested_by
             FROM claim_register(\(filing.office), \(filing.leadRef), \(filing.investorName), \(parsedCode?.code?.value),
                                 \(key.codeKey), \(key.nameKey), \(name.searchText), \(name.brand), \(filing.projectName),
                                 \(filing.industry), \(filing.investmentWan)::numeric, \(filing.stage.rawValue), \(filing.reportedAt),
-                                \(status), \(holder?.claimID), \(holder?.office), \(keys), \(outcomeText), \(eventInvestment))
+                                \(status), \(holder?.claimID), \(holder?.office), \(keys))
             """, logger: logger)
         var claimID: Int64 = 0
         var result = ClaimOutcome.Status.held
@@ -154,12 +155,49 @@ public struct ClaimRegistry: Sendable {
                 }
             }
         }
+        if (filing.investmentWan ?? 0) >= EventLog.claimThresholdWan {
+            pending.event(topic: "claim.filed", county: filing.office, payload: [
+                "claim": "\(claimID)", "investor_name": filing.investorName, "project_name": filing.projectName ?? "",
+                "industry": filing.industry ?? "", "investment_wan": "\(filing.investmentWan ?? 0)", "stage": filing.stage.rawValue,
+            ])
+        }
+        pending.append(.init(actor: filing.office, action: "claim", subject: keys.first ?? "",
+                             detailJSON: auditDetail(["claim": "\(claimID)", "lead": filing.leadRef, "status": outcomeText])))
+        if case .contested(let holderOffice, let holderClaim, _, let conflictID, true) = result {
+            pending.event(topic: "conflict.opened", county: holderOffice, payload: [
+                "conflict": "\(conflictID)", "offices": [holderOffice, filing.office].joined(separator: ","),
+                "investor_name": filing.investorName,
+            ])
+            pending.append(.init(actor: "hub", action: "conflict.opened", subject: keys.first ?? "",
+                                 detailJSON: auditDetail(["conflict": "\(conflictID)", "holder": "\(holderClaim)", "challenger": "\(claimID)"])))
+        }
+        if appends == nil { try await pending.flush(on: connection, logger: logger) }
         let possible = duplicates.filter { $0.verdict == .possible && $0.claimID != holder?.claimID }.map {
             ClaimOutcome.PossibleDuplicate(claimID: $0.claimID, office: $0.office, investorName: $0.investorName,
                                            score: $0.score, reasons: $0.reasons)
         }
         return ClaimOutcome(claimID: claimID, status: result, possibleDuplicates: possible, repeated: false,
                             holderNotice: holderNotice)
+    }
+
+    /// What a filing locks, sorted. The brand is locked too: a `same` verdict needs an equal code,
+    /// an equal name key or an equal brand, so filings that could be judged the same enterprise
+    /// never interleave.
+    static func lockKeys(name: CompanyName, key: EnterpriseKey) -> [String] {
+        Set(key.all + (name.brand.isEmpty ? [] : ["brand:" + name.brand])).sorted()
+    }
+
+    /// Everything the filings will lock, sorted: a transaction applying several takes these first,
+    /// in one round trip, so two such transactions never wait on each other crosswise.
+    public func lockAll(_ filings: [(investorName: String, creditCode: String?)], on connection: PostgresConnection) async throws {
+        let keys = Set(filings.flatMap { filing -> [String] in
+            let name = CompanyName(filing.investorName)
+            return Self.lockKeys(name: name, key: EnterpriseKey(name: name, code: filing.creditCode.map(CreditCode.parse)))
+        }).sorted()
+        guard !keys.isEmpty else { return }
+        try await connection.query(
+            "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(\(keys)::text[]) WITH ORDINALITY AS u(k, n) ORDER BY n",
+            logger: logger)
     }
 
     struct Holder {
@@ -269,14 +307,6 @@ public struct ClaimRegistry: Sendable {
             }
         }
         return ClaimOutcome(claimID: existing.id, status: status, possibleDuplicates: [], repeated: true)
-    }
-
-    func statusText(_ status: ClaimOutcome.Status) -> String {
-        switch status {
-        case .held: return "held"
-        case .heldByOwnOffice: return "held_by_own_office"
-        case .contested: return "contested"
-        }
     }
 }
 

@@ -7,17 +7,35 @@ import Foundation
 import Synchronization
 import ZeroMQ
 
+/// `concord bench`: load generators against a running hub (scripts/bench runs them all).
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "压测：模拟多个区县经真实协议向运行中的协同中心报备 (load a running hub through the real protocol).",
+        abstract: "压测运行中的协同中心：报备吞吐、查询延迟 (load a running hub through the real protocol).",
+        subcommands: [BenchClaimsCommand.self, BenchChecksCommand.self, BenchFeedCommand.self, BenchDrainCommand.self],
+        defaultSubcommand: BenchClaimsCommand.self
+    )
+
+    /// VmHWM: the process's peak resident memory.
+    static func peakRSS(_ pid: Int32) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return nil }
+        return kilobytes * 1024
+    }
+}
+
+struct BenchClaimsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "claims",
+        abstract: "报备吞吐：模拟多个区县经真实协议报备（默认子命令）(claims through the real protocol; the default).",
         discussion: """
             登记 --offices 个临时区县租户（各有自己的 CURVE 密钥），每个区县按确认窗口尽快报备 --claims 条线索
             （或按 --rate 限速），其中 --duplicates 的比例是另一区县已报备企业的变体名称，用来制造撞单。
             结束时核对：每条报备恰好得到一个裁定，撞单数等于制造的重复数。输出吞吐、裁定延迟分位数与
             协同中心的峰值内存（给出 --hub-pid 时）。仅用于测试环境：租户会留在协同中心的数据库里。
 
-            例: concord bench --config hub.toml --offices 8 --claims 2000 --duplicates 0.1 --hub-pid 4242
+            例: concord bench claims --config hub.toml --offices 8 --claims 2000 --duplicates 0.1 --hub-pid 4242
             """
     )
     @OptionGroup var hub: TenantCommand.HubConfigOption
@@ -82,7 +100,7 @@ struct BenchCommand: AsyncParsableCommand {
             let verdicts = results.map(\.verdicts).reduce(0, +)
             let contested = results.map(\.contested).reduce(0, +)
             let repeated = results.map(\.repeatedDeliveries).reduce(0, +)
-            let peak = hubPid.flatMap(Self.peakRSS)
+            let peak = hubPid.flatMap(BenchCommand.peakRSS)
             let throughput = Double(verdicts) / seconds
             print("报备 (claims sent)：\(sent)，得到裁定 (with a verdict)：\(verdicts)，重复投递 (repeated deliveries)：\(repeated)")
             print("撞单 (conflicts)：制造 \(plan.planted)，发现 \(contested)")
@@ -108,51 +126,42 @@ struct BenchCommand: AsyncParsableCommand {
         }
     }
 
-    /// VmHWM: the process's peak resident memory.
-    static func peakRSS(_ pid: Int32) -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-              let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return nil }
-        return kilobytes * 1024
-    }
 }
 
-/// Which office files which names: distinct enterprises, and a planted share that re-files, under
-/// another spelling, an enterprise another office files.
+/// Which office files which names: distinct enterprises (RegistryPlan's realistic names), and a
+/// planted share that re-files, under another spelling, an enterprise another office files.
 struct BenchPlan {
     let offices: [String]
     var names: [[String]]
     var planted = 0
 
-    static let characters = Array("甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥金木水火土天地玄黄宇宙洪荒日月盈昃冬宿列张")
-    static let runMarks = Array("寒来暑往秋收冬藏闰余成岁律吕调阳云腾致雨露结为霜")
-
     init(offices count: Int, claims: Int, duplicateShare: Double, run: String) {
         offices = (1...count).map { String(format: "bench-%@-%02d", run, $0) }
         var generator = SplitMix(seed: UInt64(claims * 31 + count))
-        // Every run's brands start with a character of its own, so runs against one hub never collide.
-        let runNumber = Int(run, radix: 16) ?? 0
-        let marks = [Self.runMarks[runNumber % Self.runMarks.count], Self.runMarks[(runNumber / Self.runMarks.count) % Self.runMarks.count]]
-        var next = 0
-        func brand() -> String {
-            let n = Self.characters.count
-            defer { next += 1 }
-            return String(marks + [Self.characters[next % n], Self.characters[(next / n) % n],
-                           Self.characters[(next / (n * n)) % n], Self.characters[(next / (n * n * n)) % n]])
-        }
+        // Each run takes its enterprises from its own stretch of RegistryPlan's numbering, above the
+        // first 2,000,000 (which `bench checks` loads), so runs against one hub rarely meet.
+        let total = claims * count
+        let stretches = max(1, (3_400_000 - 2_000_000) / max(total, 1))
+        let base = 2_000_000 + ((Int(run, radix: 16) ?? 0) % stretches) * total
+        var next = base
+        var sources: [[RegistryPlan.Enterprise?]] = Array(repeating: [], count: count)
         names = Array(repeating: [], count: count)
         var planted = 0
         for i in 0..<claims {
             for office in 0..<count {
                 let draw = Double(generator.next() % 1_000_000) / 1_000_000
                 // The enterprise the previous office filed at this position (or the last office, one before).
-                let source: String? = office > 0 ? (names[office - 1].count > i ? names[office - 1][i] : nil)
-                                                 : (i > 0 ? names[count - 1][i - 1] : nil)
-                if count > 1, draw < duplicateShare, let source, source.hasPrefix("江西") {
-                    names[office].append("\(source.dropFirst(2).prefix(6))科技（江西）有限公司")
+                let source: RegistryPlan.Enterprise?? = office > 0 ? (sources[office - 1].count > i ? sources[office - 1][i] : nil)
+                                                                  : (i > 0 ? sources[count - 1][i - 1] : nil)
+                if count > 1, draw < duplicateShare, let source = source ?? nil {
+                    names[office].append(source.spelling(fuzzy: planted % 2 == 0))
+                    sources[office].append(nil)
                     planted += 1
                 } else {
-                    names[office].append("江西\(brand())科技有限公司")
+                    let enterprise = RegistryPlan.enterprise(next)
+                    next += 1
+                    names[office].append(enterprise.name)
+                    sources[office].append(enterprise)
                 }
             }
         }

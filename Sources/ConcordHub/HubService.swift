@@ -478,7 +478,11 @@ public final class HubService: Service, Sendable {
         for (_, (through, reply)) in lastAck.sorted(by: { $0.key < $1.key }) {
             await reply(Envelope(payload: .ack(Ack(through: through))))
         }
-        for office in notify.sorted() { await flush(office, loop: loop, resendAll: false) }
+        // Each office's new messages in parallel: one outbox read each, so the next run waits
+        // for the slowest office instead of the sum of them all.
+        await withTaskGroup(of: Void.self) { group in
+            for office in notify.sorted() { group.addTask { await self.flush(office, loop: loop, resendAll: false) } }
+        }
     }
 
     /// One sender's run of messages in one transaction. Every enterprise key its filings will

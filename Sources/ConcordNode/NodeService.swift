@@ -25,8 +25,15 @@ public final class NodeService: Service, Sendable {
         var lastHello: ContinuousClock.Instant?
         var lastResend: ContinuousClock.Instant?
         var sentThrough: Int64 = 0
+        /// The hub's last acknowledgement on this connection.
+        var ackedThrough: Int64 = 0
         var pendingHello: String?
     }
+
+    /// At most this many outbox rows in flight (sent, not yet acknowledged): each acknowledgement
+    /// sends the next ones at once, so a backlog drains as fast as the hub applies it, and a slow
+    /// hub is not buried under more than its receive queue holds.
+    static let sendWindow: Int64 = 1_024
 
     public init(configuration: NodeConfiguration, database: Database, logger: Logger) {
         self.configuration = configuration
@@ -133,9 +140,12 @@ public final class NodeService: Service, Sendable {
 
     /// Sends outbox rows not yet sent on this connection, or every unacknowledged one.
     func flush(_ loop: SocketLoop, resendAll: Bool) async {
-        let after = resendAll ? 0 : state.withLock { $0.sentThrough }
+        let (sent, acked) = state.withLock { ($0.sentThrough, $0.ackedThrough) }
+        let after = resendAll ? 0 : sent
+        let room = resendAll ? 256 : Int(min(256, Self.sendWindow - max(0, sent - acked)))
+        guard room > 0 else { return }
         do {
-            let pending = try await Outbox.pending(peer: LeadBook.hubPeer, after: after, limit: 256,
+            let pending = try await Outbox.pending(peer: LeadBook.hubPeer, after: after, limit: room,
                                                    client: database.client, logger: logger)
             for message in pending {
                 try loop.post(Message(frames: [Array(Wire.signature.utf8), Array(message.envelope.utf8)]), on: loop.socketIDs[0])
@@ -171,6 +181,7 @@ public final class NodeService: Service, Sendable {
                 state.withLock { s in
                     s.up = true
                     s.sentThrough = welcome.appliedThrough
+                    s.ackedThrough = welcome.appliedThrough
                     s.pendingHello = nil
                     s.lastResend = .now
                 }
@@ -182,6 +193,8 @@ public final class NodeService: Service, Sendable {
             }
         case .ack(let ack):
             _ = try? await Outbox.acknowledge(peer: LeadBook.hubPeer, through: ack.through, client: database.client, logger: logger)
+            state.withLock { $0.ackedThrough = max($0.ackedThrough, ack.through) }
+            await flush(loop, resendAll: false)
         case .heartbeat:
             break
         case .claimStatus(let status):

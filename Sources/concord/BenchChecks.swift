@@ -109,10 +109,15 @@ struct BenchChecksCommand: AsyncParsableCommand {
             var generator = SplitMix(seed: UInt64(enterprises))
             var exact: [Double] = [], fuzzy: [Double] = []
             var wrong = 0
+            var misses: [String] = []
+            func miss(_ name: String, _ got: CheckResult.Verdict, expected: String) {
+                wrong += 1
+                if misses.count < 5 { misses.append("\(name)：得到 \(got.rawValue)，应为 \(expected)") }
+            }
             for _ in 0..<checks {
                 let enterprise = RegistryPlan.enterprise(Int(generator.next() % UInt64(enterprises)))
                 let (result, time) = try await ask(Check(name: enterprise.name, creditCode: enterprise.code))
-                if result.verdict != .pursued { wrong += 1 }
+                if result.verdict != .pursued { miss(enterprise.name, result.verdict, expected: "pursued") }
                 exact.append(time)
             }
             for i in 0..<checks {
@@ -120,11 +125,11 @@ struct BenchChecksCommand: AsyncParsableCommand {
                 if i % 2 == 0 {
                     // The same enterprise with other industry words and no code: no key joins it.
                     let (result, time) = try await ask(Check(name: enterprise.variant))
-                    if result.verdict == .free { wrong += 1 }
+                    if result.verdict == .free { miss(enterprise.variant, result.verdict, expected: "pursued 或 possibly_pursued") }
                     fuzzy.append(time)
                 } else {
                     let (result, time) = try await ask(Check(name: RegistryPlan.unregistered(i)))
-                    if result.verdict == .pursued { wrong += 1 }
+                    if result.verdict == .pursued { miss(RegistryPlan.unregistered(i), result.verdict, expected: "free 或 possibly_pursued") }
                     fuzzy.append(time)
                 }
             }
@@ -138,6 +143,7 @@ struct BenchChecksCommand: AsyncParsableCommand {
                          percentile(exact, 0.5), percentile(exact, 0.9), percentile(exact, 0.99), exact.last! * 1000))
             print(String(format: "模糊名称查询 (fuzzy name check, ms)：p50 %.2f  p90 %.2f  p99 %.2f  max %.2f（目标 p99 ≤ 20）",
                          percentile(fuzzy, 0.5), percentile(fuzzy, 0.9), percentile(fuzzy, 0.99), fuzzy.last! * 1000))
+            for line in misses { print("    不符 (mismatch)：\(line)") }
             print(wrong == 0 ? "核对通过 (verified)：每条查询的结论都符合预期"
                              : "核对失败 (NOT verified)：\(wrong) 条查询的结论不符合预期 [BENCH_MISMATCH]")
             if json {

@@ -109,6 +109,16 @@ struct BenchClaimsCommand: AsyncParsableCommand {
                          percentile(0.5), percentile(0.9), percentile(0.99), (latencies.last ?? .nan) * 1000))
             if let peak { print("协同中心峰值内存 (hub peak RSS)：\(peak / 1_048_576) MiB") }
             let ok = verdicts == sent && contested == plan.planted
+            if contested != plan.planted {
+                // The identity core's own verdict on each planted pair, without the database: a pair
+                // it does not judge the same enterprise is a matcher gap, not a lost conflict.
+                for pair in plan.pairs {
+                    let match = EnterpriseMatch.compare(CompanyName(pair.planted), CompanyName(pair.source))
+                    if match.verdict != .same {
+                        print("    识别为 \(match.verdict.rawValue) 而非 same (matcher)：\(pair.planted) / \(pair.source)：\(match.reasons.joined(separator: "；"))")
+                    }
+                }
+            }
             print(ok ? "核对通过 (verified)：每条报备恰好一个裁定，撞单数等于制造的重复数"
                      : "核对失败 (NOT verified)：见上面的数字 [BENCH_MISMATCH]")
             if json {
@@ -134,6 +144,8 @@ struct BenchPlan {
     let offices: [String]
     var names: [[String]]
     var planted = 0
+    /// Each planted spelling and the name it re-spells.
+    var pairs: [(planted: String, source: String)] = []
 
     init(offices count: Int, claims: Int, duplicateShare: Double, run: String) {
         offices = (1...count).map { String(format: "bench-%@-%02d", run, $0) }
@@ -155,6 +167,7 @@ struct BenchPlan {
                                                                   : (i > 0 ? sources[count - 1][i - 1] : nil)
                 if count > 1, draw < duplicateShare, let source = source ?? nil {
                     names[office].append(source.spelling(fuzzy: planted % 2 == 0))
+                    pairs.append((names[office].last!, source.name))
                     sources[office].append(nil)
                     planted += 1
                 } else {

@@ -787,20 +787,14 @@ struct DrainPlan: Sendable {
     }
 }
 
-/// Distinct enterprise names for the queued leads: "江西" + two characters of the run + four that
-/// count, little-endian, so neighbours differ in their first character and no two look alike.
+/// Distinct enterprise names for the queued leads, spelled like real ones (RegistryPlan: a region, a
+/// three-character brand, industry words). Each run takes its own block of plan indices above the
+/// ones the other scenarios register, so its names are new to the hub.
 enum DrainNames {
-    static let characters = Array("金生丽水玉出昆冈剑号巨阙珠称夜光果珍李柰菜重芥姜鳞潜羽翔龙帝鸟始乃推位让")
-    static let marks = Array("有虞陶唐吊民伐罪周发殷汤坐朝问道垂拱平章爱育黎首臣伏戎羌遐迩壹体率宾归王")
-
     static func names(count: Int, run: String) -> [String] {
         let seed = run.unicodeScalars.reduce(0) { ($0 &* 31 &+ Int($1.value)) & 0x7FFF_FFFF }
-        let prefix = [marks[seed % marks.count], marks[(seed / marks.count) % marks.count]]
-        let n = characters.count
-        return (0..<count).map { i in
-            "江西" + String(prefix + [characters[i % n], characters[(i / n) % n], characters[(i / (n * n)) % n],
-                                    characters[(i / (n * n * n)) % n]]) + "科技有限公司"
-        }
+        let base = 3_000_000 + (seed % 200) * 10_000
+        return (0..<count).map { RegistryPlan.enterprise(base + $0).name }
     }
 }
 

@@ -69,4 +69,18 @@ struct CompanyNameTests {
         #expect(CompanyName("昆山欣日兴精密电子公司").brand == "欣日兴")
         #expect(CompanyName("长安汽车有限公司").brand == "长安")
     }
+
+    // Found by `concord bench`: the county reading ate the industry words, so the group spelling
+    // and the plain spelling of one enterprise had different brands and were judged different.
+    @Test("a county short name is not taken when it leaves the industry inside the brand")
+    func countyPrefixKeepsIndustry() {
+        let group = CompanyName("兴和辉物流（宜春）集团有限公司")
+        #expect(group.brand == "兴和辉")
+        #expect(group.industry == ["物流"])
+        #expect(CompanyName("安仁楠机械制造（赣州）集团有限公司").brand == "安仁楠")
+        #expect(EnterpriseMatch.compare(group, CompanyName("宜春兴和辉物流有限公司")).verdict == .same)
+        #expect(CompanyName("昆山欣日兴精密电子（苏州）有限公司").brand == "欣日兴")
+        #expect(CompanyName("鹤峰锦汽车零部件（江西）集团有限公司").brand == "鹤峰锦")
+        #expect(EnterpriseMatch.compare(CompanyName("喜德芳新材料（上饶）集团有限公司"), CompanyName("上饶喜德芳新材料有限公司")).verdict == .same)
+    }
 }

@@ -68,13 +68,19 @@ enum CompanyNameParser {
     static let ordinalScalars: Set<UInt32> = Set("一二三四五六七八九十百0123456789".unicodeScalars.map(\.value))
     static let di: UInt32 = "第".unicodeScalars.first!.value
 
-    /// County short names (昆山, 张家港) are taken as a leading region only when a brand remains.
+    /// County short names (昆山, 张家港) are taken as a leading region only when a brand remains,
+    /// and only when the industry words survive whole: in 兴和辉物流（宜春）集团 the county 兴和 would
+    /// leave 辉 before 物流, too short a brand, so 辉物流 became the brand and the industry was lost
+    /// (鹤峰锦汽车零部件: brand 锦汽车, industry 零部件); the reading without the county, whose industry
+    /// words are longer (兴和辉 + 物流, 鹤峰锦 + 汽车零部件), is kept instead.
     static func parse(_ name: String) -> CompanyName {
         let withCounty = parse(name, countyPrefix: true)
-        if withCounty.brandScalars.count >= 2 || !withCounty.regions.contains(where: { !$0.isEmpty }) {
-            return withCounty
-        }
+        guard withCounty.regions.contains(where: { !$0.isEmpty }) else { return withCounty }
         let without = parse(name, countyPrefix: false)
+        if withCounty.brandScalars.count >= 2 {
+            let longerIndustry = without.industryScalars.joined().count > withCounty.industryScalars.joined().count
+            return longerIndustry && without.brandScalars.count >= 2 ? without : withCounty
+        }
         return without.brandScalars.count > withCounty.brandScalars.count ? without : withCounty
     }
 

@@ -16,6 +16,23 @@ struct TimestampTests {
         #expect(Timestamp.parse(Timestamp.format(now)) == now)
     }
 
+    @Test("times are written as ISO8601DateFormatter writes them, and read back")
+    func written() {
+        let reference = ISO8601DateFormatter()
+        reference.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        #expect(Timestamp.format(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
+        #expect(Timestamp.format(Date(timeIntervalSince1970: 1_709_208_000.5)) == "2024-02-29T12:00:00.500Z")
+        #expect(Timestamp.format(Date(timeIntervalSince1970: -0.001)) == "1969-12-31T23:59:59.999Z")
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            // Whole milliseconds from 1900 to 2200, where the two must agree exactly.
+            let ms = Int64.random(in: -2_208_988_800_000...7_258_118_400_000, using: &generator)
+            let date = Date(timeIntervalSince1970: Double(ms) / 1000)
+            #expect(Timestamp.format(date) == reference.string(from: date), "\(ms)")
+            #expect(Timestamp.parse(Timestamp.format(date)).map { ($0.timeIntervalSince1970 * 1000).rounded() } == Double(ms))
+        }
+    }
+
     @Test("anything else is refused, including what crashed ICU's parser")
     func invalid() {
         for text in ["", "2026-11-30", "2026-11-30T08:00:00", "2026-13-01T00:00:00Z", "2026-02-29T00:00:00Z", "2026-11-31T00:00:00Z",

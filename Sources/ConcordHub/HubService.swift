@@ -196,6 +196,8 @@ public final class HubService: Service, Sendable {
         let kind: Tenant.Kind?
         let envelope: Envelope
         let reply: @Sendable (Envelope) async -> Void
+        /// The same, for an answer already encoded (`Envelope.frames()`), so it is not encoded twice.
+        let replyFrames: @Sendable ([[UInt8]]) async -> Void
 
         /// Applied in the registry, in order, exactly once: may share a transaction with its neighbours.
         var isApplied: Bool {
@@ -234,9 +236,10 @@ public final class HubService: Service, Sendable {
                 peers[tenant] = PeerState(routingID: routing, lastHeard: now, sentThrough: 0)
             }
         }
-        let reply: @Sendable (Envelope) async -> Void = { envelope in
-            try? await loop.send(Message(frames: [routing] + envelope.frames()), on: received.socket)
+        let replyFrames: @Sendable ([[UInt8]]) async -> Void = { frames in
+            try? await loop.send(Message(frames: [routing] + frames), on: received.socket)
         }
+        let reply: @Sendable (Envelope) async -> Void = { envelope in await replyFrames(envelope.frames()) }
         let envelope: Envelope
         switch Envelope.decode(Array(frames.dropFirst())) {
         case .failure(let failure):
@@ -246,7 +249,7 @@ public final class HubService: Service, Sendable {
         case .success(let decoded):
             envelope = decoded
         }
-        return Incoming(tenant: tenant, kind: keys.kind(of: tenant), envelope: envelope, reply: reply)
+        return Incoming(tenant: tenant, kind: keys.kind(of: tenant), envelope: envelope, reply: reply, replyFrames: replyFrames)
     }
 
     func dispatch(_ incoming: Incoming, loop: SocketLoop) async {
@@ -327,7 +330,7 @@ public final class HubService: Service, Sendable {
             let id = envelope.id
             Task {
                 // serve() ends the fetch before it replies, so the reader's next fetch is never refused.
-                await self.serve(fetch, tenant: tenant, kind: kind, re: id, reply: reply)
+                await self.serve(fetch, tenant: tenant, kind: kind, re: id, reply: reply, replyFrames: incoming.replyFrames)
             }
         case .opinionAdd(let opinion):
             guard kind == .department else {
@@ -374,7 +377,8 @@ public final class HubService: Service, Sendable {
 
     /// Answers a feed.fetch from the event log: the reader's grants (a county: its own events; a
     /// coordinator: all), narrowed to the topics it asked for, waiting for new events if there are none.
-    func serve(_ fetch: FeedFetch, tenant: String, kind: Tenant.Kind, re: String, reply: @Sendable (Envelope) async -> Void) async {
+    func serve(_ fetch: FeedFetch, tenant: String, kind: Tenant.Kind, re: String, reply: @Sendable (Envelope) async -> Void,
+               replyFrames: @Sendable ([[UInt8]]) async -> Void) async {
         do {
             let grants = kind == .coordinator ? [TopicPattern("*")!]
                 : try await GrantStore.patterns(for: tenant, kind: kind, client: database.client, logger: logger)
@@ -399,12 +403,15 @@ public final class HubService: Service, Sendable {
             }
             var answer = Envelope(re: re, payload: .feedBatch(FeedBatch(events: batched, through: max(after, events.last?.seq ?? 0), head: head)))
             // A batch must fit in one envelope: halve it until it does. The reader asks again from its last event.
-            while answer.frames()[1].count > Limits.maxEnvelopeBytes, batched.count > 1 {
+            // Encoded once: the frames that were measured are the frames sent.
+            var frames = answer.frames()
+            while frames[1].count > Limits.maxEnvelopeBytes, batched.count > 1 {
                 batched = Array(batched.prefix(batched.count / 2))
                 answer = Envelope(re: re, payload: .feedBatch(FeedBatch(events: batched, through: batched[batched.count - 1].seq, head: head)))
+                frames = answer.frames()
             }
             _ = fetching.withLock { $0.remove(tenant) }
-            await reply(answer)
+            await replyFrames(frames)
         } catch {
             _ = fetching.withLock { $0.remove(tenant) }
             await reply(Envelope(re: re, payload: .error(ErrorBody(ProtocolError(.unavailable, "database: \(error)")))))

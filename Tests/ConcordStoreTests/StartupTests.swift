@@ -41,7 +41,10 @@ struct StartupTests {
             _ = try await Database.connect(configuration, logger: logger)
         }
         let elapsed = clock.now - start
-        #expect(elapsed >= .milliseconds(900) && elapsed < .seconds(2))
+        // Not before the deadline, and not long after it: the upper bound leaves room for a loaded
+        // CI machine (2.3 s was seen there with the whole suite running), while a missing deadline
+        // would hang: PostgresNIO retries a connection indefinitely (DESIGN.md, pitfalls).
+        #expect(elapsed >= .milliseconds(900) && elapsed < .seconds(6))
         #expect(error?.code == .startupTimedOut || error?.code == .unreachable)
     }
 

@@ -136,9 +136,7 @@ struct BenchChecksCommand: AsyncParsableCommand {
             await loop.shutdown()
             exact.sort()
             fuzzy.sort()
-            func percentile(_ values: [Double], _ p: Double) -> Double {
-                values[min(values.count - 1, Int((p * Double(values.count)).rounded(.up)) - 1)] * 1000
-            }
+            func percentile(_ values: [Double], _ p: Double) -> Double { concord.percentile(values, p) * 1000 }
             print(String(format: "精确代码查询 (exact-code check, ms)：p50 %.2f  p90 %.2f  p99 %.2f  max %.2f（目标 p99 ≤ 2）",
                          percentile(exact, 0.5), percentile(exact, 0.9), percentile(exact, 0.99), exact.last! * 1000))
             print(String(format: "模糊名称查询 (fuzzy name check, ms)：p50 %.2f  p90 %.2f  p99 %.2f  max %.2f（目标 p99 ≤ 20）",
@@ -160,9 +158,6 @@ struct BenchChecksCommand: AsyncParsableCommand {
     }
 }
 
-private func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-}
 
 /// The benchmark's registry: enterprise `i` always has the same distinct name and a valid credit
 /// code, so a run can be repeated against a loaded database. Brands are three characters drawn

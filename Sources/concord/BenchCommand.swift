@@ -90,12 +90,9 @@ struct BenchClaimsCommand: AsyncParsableCommand {
                 return all
             }
             let elapsed = start.duration(to: results.map(\.finished).max() ?? clock.now)
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = seconds(elapsed)
             let latencies = results.flatMap(\.latencies).sorted()
-            func percentile(_ p: Double) -> Double {
-                guard !latencies.isEmpty else { return .nan }
-                return latencies[min(latencies.count - 1, Int((p * Double(latencies.count)).rounded(.up)) - 1)] * 1000
-            }
+            func percentile(_ p: Double) -> Double { concord.percentile(latencies, p) * 1000 }
             let sent = results.map(\.sent).reduce(0, +)
             let verdicts = results.map(\.verdicts).reduce(0, +)
             let contested = results.map(\.contested).reduce(0, +)
@@ -195,6 +192,17 @@ struct SplitMix: RandomNumberGenerator {
     }
 }
 
+/// A duration in seconds.
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+/// The value at quantile `q` of sorted values (nearest rank).
+func percentile(_ sorted: [Double], _ q: Double) -> Double {
+    guard !sorted.isEmpty else { return .nan }
+    return sorted[min(sorted.count - 1, max(0, Int((q * Double(sorted.count)).rounded(.up)) - 1))]
+}
+
 struct OfficeResult: Sendable {
     var sent = 0
     var verdicts = 0
@@ -202,6 +210,7 @@ struct OfficeResult: Sendable {
     var repeatedDeliveries = 0
     var latencies: [Double] = []
     var finished: ContinuousClock.Instant
+    var lastSent: ContinuousClock.Instant?
 }
 
 /// One simulated office: files its claims in order within a window of unacknowledged ones, and
@@ -223,7 +232,8 @@ enum BenchOffice {
     }
 
     static func run(office: String, names: [String], keys: CurveKeyPair, hubKey: String, endpoint: String, context: Context,
-                    window: Int, rate: Double, start: ContinuousClock.Instant) async throws -> OfficeResult {
+                    window: Int, rate: Double, start: ContinuousClock.Instant,
+                    project: (name: String, industry: String, investmentWan: Double)? = nil) async throws -> OfficeResult {
         let loop = try await SocketLoop.start(context: context, configuration: .init(name: "bench-\(office)", inboundCapacity: 8192)) { context in
             let socket = try Socket(context: context, type: .dealer)
             try socket.set(.maxMessageSize, Limits.maxSocketMessageBytes)
@@ -251,8 +261,7 @@ enum BenchOffice {
                         if let sent = s.sentAt.removeValue(forKey: status.leadRef) {
                             s.result.verdicts += 1
                             if status.status == .contested { s.result.contested += 1 }
-                            let d = sent.duration(to: now)
-                            s.result.latencies.append(Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+                            s.result.latencies.append(seconds(sent.duration(to: now)))
                             s.result.finished = now
                         }
                         return s.result.verdicts == total
@@ -287,10 +296,12 @@ enum BenchOffice {
             }
             while state.withLock({ seq - $0.ackedThrough > Int64(window) }) { try await Task.sleep(for: .microseconds(200)) }
             let leadRef = String(format: "%06d", index + 1)
-            let envelope = Envelope(seq: seq, payload: .claimFile(ClaimFile(leadRef: leadRef, investorName: name, creditCode: nil,
-                                                                           stage: .lead, reportedAt: Date())))
+            let envelope = Envelope(seq: seq, payload: .claimFile(ClaimFile(
+                leadRef: leadRef, investorName: name, projectName: project?.name, industry: project?.industry,
+                investmentWan: project?.investmentWan, stage: .lead, reportedAt: Date())))
             state.withLock { $0.sentAt[leadRef] = clock.now; $0.result.sent += 1 }
             try await loop.send(Message(frames: envelope.frames()), on: loop.socketIDs[0])
+            state.withLock { $0.result.lastSent = clock.now }
         }
         // Wait for the last verdicts (at most two minutes after the last claim).
         if !state.withLock({ $0.result.verdicts == total }) {

@@ -351,70 +351,22 @@ enum FeedLive {
 }
 
 /// The hub writer's office: files claims of 30,000 万元 at a paced rate through the real protocol
-/// (hello, claim.file with seq, acks for the hub's claim.status), so that the hub appends each
-/// claim.filed event in its own apply transaction, as in production.
+/// (BenchOffice: hello, claim.file with seq, acks for the hub's claim.status), so that the hub
+/// appends each claim.filed event in its own apply transaction, as in production.
 enum FeedOffice {
-    final class Counters: Sendable {
-        let state = Mutex<(through: Int64, verdicts: Int)>((0, 0))
-    }
-
     static func file(total: Int, rate: Double, office: String, keys: CurveKeyPair, hubKey: String, endpoint: String,
                      context: Context, run: String, db: Database, logger: Logger) async throws -> FeedLive.Written {
-        let clock = ContinuousClock()
-        let loop = try await SocketLoop.start(context: context, configuration: .init(name: "bench-feed-office")) { context in
-            let socket = try Socket(context: context, type: .dealer)
-            try socket.set(.maxMessageSize, Limits.maxSocketMessageBytes)
-            try socket.makeCurveClient(keyPair: keys, serverPublicKey: hubKey)
-            try socket.connect(endpoint)
-            return [socket]
-        }
-        let counters = Counters()
-        let reader = Task {
-            for await received in loop.inbound {
-                guard case .success(let envelope) = Envelope.decode(received.message.frames) else { continue }
-                // claim.status, and review.status once departments are asked to review the project.
-                counters.state.withLock { state in
-                    state.through = max(state.through, envelope.seq ?? 0)
-                    if case .claimStatus = envelope.payload { state.verdicts += 1 }
-                }
-            }
-        }
-        let acker = Task {
-            var acked: Int64 = 0
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(50))
-                let through = counters.state.withLock { $0.through }
-                if through > acked {
-                    try? loop.post(Message(frames: Envelope(payload: .ack(Ack(through: through))).frames()), on: loop.socketIDs[0])
-                    acked = through
-                }
-            }
-        }
-        try await loop.send(Message(frames: Envelope(payload: .hello(Hello(nodeVersion: "bench", receivedThrough: 0))).frames()),
-                            on: loop.socketIDs[0])
-        let names = DrainNames.names(count: total, run: office)
-        let start = clock.now
-        for (index, name) in names.enumerated() {
-            let due = start + .seconds(Double(index) / rate)
-            if due > clock.now { try await Task.sleep(until: due, clock: .continuous) }
-            let claim = ClaimFile(leadRef: String(format: "%06d", index + 1), investorName: name, projectName: "储能电池生产基地",
-                                  industry: "新能源", investmentWan: 30_000, stage: .lead, reportedAt: Date())
-            try await loop.send(Message(frames: Envelope(seq: Int64(index + 1), payload: .claimFile(claim)).frames()), on: loop.socketIDs[0])
-        }
-        let sent = clock.now
+        let start = ContinuousClock.now
         // Every claim decided means every claim.filed committed.
-        let limit = clock.now + .seconds(60)
-        while counters.state.withLock({ $0.verdicts }) < total && clock.now < limit { try await Task.sleep(for: .milliseconds(20)) }
-        try? await Task.sleep(for: .milliseconds(120))   // one more ack round
-        acker.cancel()
-        await loop.shutdown()
-        reader.cancel()
+        let result = try await BenchOffice.run(office: office, names: DrainNames.names(count: total, run: office), keys: keys,
+                                               hubKey: hubKey, endpoint: endpoint, context: context, window: 256, rate: rate,
+                                               start: start, project: ("储能电池生产基地", "新能源", 30_000))
         var written = FeedLive.Written()
         let rows = try await db.client.query(
             "SELECT seq FROM events WHERE topic = 'claim.filed' AND county = \(office) ORDER BY seq", logger: logger)
         for try await seq in rows.decode(Int64.self) { written.seqs.append(seq) }
         written.transactions = total
-        written.seconds = seconds(start.duration(to: sent))
+        written.seconds = seconds(start.duration(to: result.lastSent ?? start))
         return written
     }
 }
@@ -796,14 +748,4 @@ enum DrainNames {
         let base = 3_000_000 + (seed % 200) * 10_000
         return (0..<count).map { RegistryPlan.enterprise(base + $0).name }
     }
-}
-
-private func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-}
-
-/// The value at quantile `q` of sorted values (nearest rank).
-private func percentile(_ sorted: [Double], _ q: Double) -> Double {
-    guard !sorted.isEmpty else { return .nan }
-    return sorted[min(sorted.count - 1, max(0, Int((q * Double(sorted.count)).rounded(.up)) - 1))]
 }

@@ -13,6 +13,11 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         .systemLibrary(
@@ -64,10 +69,25 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The web consoles served by `hub run` and `node run`: server-rendered HTML, sessions, CSRF.
+        .target(
+            name: "ConcordWeb",
+            dependencies: [
+                "ConcordConfig", "ConcordDomain", "ConcordHub", "ConcordNode", "ConcordProtocol", "ConcordStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
         .executableTarget(
             name: "concord",
             dependencies: [
                 "ConcordConfig",
+                "ConcordWeb",
                 "ConcordDomain",
                 "ConcordHub",
                 "ConcordNode",
@@ -114,6 +134,11 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Tests/ConcordTestSupport"
+        ),
+        .testTarget(
+            name: "ConcordWebTests",
+            dependencies: ["ConcordWeb", "ConcordTestSupport", "ConcordStore", "ConcordNode", "ConcordHub",
+                           .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
         .testTarget(
             name: "ConcordStoreTests",

@@ -20,6 +20,8 @@ public struct HubConfiguration: Sendable {
     public var policy: ProtectionPolicy
     /// Time a county has to respond to and assess a city dispatch.
     public var deadlines: DispatchDeadlines
+    /// Where the coordinators' web console listens (nil: no console).
+    public var console: ConsoleAddress?
 
     public init(bind: String, keys: CurveKeyPair, database: DatabaseConfiguration,
                 checksPerMinute: Int = 120, messagesPerSecond: Int = 5_000, applyBatch: Int = 256, resendSeconds: Int = 10, policy: ProtectionPolicy = ProtectionPolicy(),
@@ -37,7 +39,7 @@ public struct HubConfiguration: Sendable {
 
     public static let knownKeys: Set<String> = ["role", "bind", "secret_key", "database_url", "checks_per_minute", "messages_per_second", "apply_batch",
                                                 "resend_seconds", "schemas", "log_level", "protection_days",
-                                                "taskforce_threshold_wan", "respond_hours", "assess_hours"]
+                                                "taskforce_threshold_wan", "respond_hours", "assess_hours", "console_bind"]
 
     public static func load(_ file: ConfigFile) throws -> HubConfiguration {
         try file.checkKnown(knownKeys)
@@ -54,7 +56,7 @@ public struct HubConfiguration: Sendable {
         } catch let error as StoreError {
             throw ConfigFile.Error(line: nil, key: "database_url", message: error.message)
         }
-        return HubConfiguration(
+        var configuration = HubConfiguration(
             bind: try file.optionalString("bind") ?? "tcp://127.0.0.1:7700",
             keys: keys, database: database,
             checksPerMinute: try file.integer("checks_per_minute", default: 120, range: 1...100_000),
@@ -66,5 +68,7 @@ public struct HubConfiguration: Sendable {
                 taskforceThresholdWan: Double(try file.integer("taskforce_threshold_wan", default: 1_000_000, range: 1...1_000_000_000))),
             deadlines: DispatchDeadlines(respondHours: try file.integer("respond_hours", default: 24, range: 1...720),
                                          assessHours: try file.integer("assess_hours", default: 72, range: 1...2160)))
+        configuration.console = try file.consoleAddress()
+        return configuration
     }
 }

@@ -50,7 +50,7 @@ public struct AssignmentBook: Sendable {
     }
 
     /// Accepts or declines; returns the new lead's id when accepted.
-    public func answer(_ id: Int64, accept: Bool, reason: String?, officer: String?) async throws -> UUID? {
+    public func answer(_ id: Int64, accept: Bool, reason: String?, officer: String?, actor: String? = nil) async throws -> UUID? {
         if !accept, (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
             throw StoreError(.invalidInput, "拒绝市级派单必须写明理由（--reason）")
         }
@@ -82,6 +82,12 @@ public struct AssignmentBook: Sendable {
                 UPDATE node_assignments SET status = \(accept ? "accepted" : "declined"), responded_at = \(now),
                     reason = \(reason), lead_id = \(leadID) WHERE id = \(id)
                 """, logger: logger)
+            if let actor {
+                try await AuditChain.append(.init(actor: actor, action: accept ? "assignment.accepted" : "assignment.declined",
+                                                  subject: "assignment:\(id)",
+                                                  detailJSON: auditDetail(["reason": reason ?? "", "lead": leadID?.uuidString.lowercased() ?? ""])),
+                                            on: connection, logger: logger)
+            }
             return leadID
         }
     }

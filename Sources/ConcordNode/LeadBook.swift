@@ -115,8 +115,9 @@ public struct LeadBook: Sendable {
         return date
     }
 
-    /// Files leads in one transaction: all or none. Returns their ids in order.
-    public func add(_ leads: [NewLead]) async throws -> [UUID] {
+    /// Files leads in one transaction: all or none. Returns their ids in order. With `actor` (a
+    /// console user), each filing is written to the office's audit chain in the same transaction.
+    public func add(_ leads: [NewLead], actor: String? = nil) async throws -> [UUID] {
         for (index, lead) in leads.enumerated() {
             let problems = lead.problems()
             if !problems.isEmpty {
@@ -127,7 +128,13 @@ public struct LeadBook: Sendable {
         return try await client.withTransaction(logger: logger) { connection in
             var ids: [UUID] = []
             for lead in leads {
-                ids.append(try await Self.insert(lead, on: connection, logger: logger))
+                let id = try await Self.insert(lead, on: connection, logger: logger)
+                ids.append(id)
+                if let actor {
+                    try await AuditChain.append(.init(actor: actor, action: "lead.filed", subject: "lead:\(id.uuidString.lowercased())",
+                                                      detailJSON: auditDetail(["investor_name": lead.investorName])),
+                                                on: connection, logger: logger)
+                }
             }
             return ids
         }
@@ -162,7 +169,7 @@ public struct LeadBook: Sendable {
     }
 
     /// Moves a lead to another stage, as the lifecycle allows, and tells the hub.
-    public func changeStage(_ idOrPrefix: String, to stage: LeadStage) async throws -> (LeadRecord, LeadStage) {
+    public func changeStage(_ idOrPrefix: String, to stage: LeadStage, actor: String? = nil) async throws -> (LeadRecord, LeadStage) {
         let record = try await find(idOrPrefix)
         let logger = self.logger
         switch record.stage.transition(to: stage) {
@@ -186,6 +193,11 @@ public struct LeadBook: Sendable {
                     let envelope = Envelope(seq: seq, payload: .leadStage(LeadStageChange(
                         leadRef: record.id.uuidString.lowercased(), stage: stage, changedAt: now)))
                     return (envelope.id, envelope.payload.type.rawValue, String(decoding: envelope.frames()[1], as: UTF8.self))
+                }
+                if let actor {
+                    try await AuditChain.append(.init(actor: actor, action: "lead.stage", subject: "lead:\(record.id.uuidString.lowercased())",
+                                                      detailJSON: auditDetail(["from": record.stage.rawValue, "to": stage.rawValue])),
+                                                on: connection, logger: logger)
                 }
             }
         }

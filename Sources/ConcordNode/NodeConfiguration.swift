@@ -12,6 +12,8 @@ public struct NodeConfiguration: Sendable {
     public var database: DatabaseConfiguration
     public var heartbeatSeconds: Int
     public var resendSeconds: Int
+    /// Where the officers' web console listens (nil: no console).
+    public var console: ConsoleAddress?
 
     public init(tenant: String, name: String, hubEndpoint: String, hubPublicKey: String, keys: CurveKeyPair,
                 database: DatabaseConfiguration, heartbeatSeconds: Int = 5, resendSeconds: Int = 10) {
@@ -26,7 +28,7 @@ public struct NodeConfiguration: Sendable {
     }
 
     public static let knownKeys: Set<String> = ["role", "tenant", "name", "hub_endpoint", "hub_public_key", "secret_key",
-                                                "database_url", "heartbeat_seconds", "resend_seconds", "log_level", "schemas"]
+                                                "database_url", "heartbeat_seconds", "resend_seconds", "log_level", "schemas", "console_bind"]
 
     public static func load(_ file: ConfigFile) throws -> NodeConfiguration {
         try file.checkKnown(knownKeys)
@@ -46,10 +48,12 @@ public struct NodeConfiguration: Sendable {
         } catch let error as StoreError {
             throw ConfigFile.Error(line: nil, key: "database_url", message: error.message)
         }
-        return NodeConfiguration(
+        var configuration = NodeConfiguration(
             tenant: try file.string("tenant"), name: try file.optionalString("name") ?? "",
             hubEndpoint: try file.string("hub_endpoint"), hubPublicKey: hubKey, keys: keys, database: database,
             heartbeatSeconds: try file.integer("heartbeat_seconds", default: 5, range: 1...300),
             resendSeconds: try file.integer("resend_seconds", default: 10, range: 1...3600))
+        configuration.console = try file.consoleAddress()
+        return configuration
     }
 }

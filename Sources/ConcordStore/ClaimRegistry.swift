@@ -311,7 +311,7 @@ public struct ClaimRegistry: Sendable {
 }
 
 /// A flat JSON object of strings, for audit details.
-func auditDetail(_ fields: [String: String]) -> String {
+public func auditDetail(_ fields: [String: String]) -> String {
     let pairs = fields.sorted { $0.key < $1.key }.map { key, value in
         "\"\(jsonEscape(key))\":\"\(jsonEscape(value))\""
     }

@@ -393,3 +393,22 @@ final class LoopCore {
         return Int(seconds) * 1000 + Int((attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
     }
 }
+
+extension SocketLoop {
+    /// Waits for the loop's next inbound message, or nil after `timeout`.
+    public func nextMessage(within timeout: Duration) async -> Received? {
+        await withTaskGroup(of: Received?.self) { group in
+            group.addTask {
+                var iterator = self.inbound.makeAsyncIterator()
+                return await iterator.next()
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+}

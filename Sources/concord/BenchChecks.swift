@@ -2,6 +2,7 @@ import ArgumentParser
 import ConcordDomain
 import ConcordProtocol
 import ConcordStore
+import ConcordWeb
 import Foundation
 import ZeroMQ
 

@@ -3,6 +3,7 @@ import ConcordDomain
 import ConcordHub
 import ConcordProtocol
 import ConcordStore
+import ConcordWeb
 import Foundation
 import Synchronization
 import ZeroMQ

@@ -5,6 +5,7 @@ import ConcordHub
 import ConcordNode
 import ConcordProtocol
 import ConcordStore
+import ConcordWeb
 import Foundation
 import Logging
 import PostgresNIO

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ConcordNode
 import ConcordProtocol
+import ConcordWeb
 import Foundation
 import ZeroMQ
 
@@ -23,31 +24,14 @@ struct CheckCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let configuration = try node.load()
-            let context = try Context()
-            defer { context.terminate() }
-            let loop = try await SocketLoop.start(context: context, configuration: .init(name: "concord-check")) { context in
-                let socket = try Socket(context: context, type: .dealer)
-                try socket.makeCurveClient(keyPair: configuration.keys, serverPublicKey: configuration.hubPublicKey)
-                try socket.connect(configuration.hubEndpoint)
-                return [socket]
-            }
-            let request = Envelope(payload: .check(Check(name: name, creditCode: code)))
-            try await loop.send(Message(frames: request.frames()), on: loop.socketIDs[0])
-            let deadline = ContinuousClock.now + .seconds(max(1, timeout))
-            var answer: Envelope?
-            while answer == nil, ContinuousClock.now < deadline {
-                guard let received = await firstMessage(of: loop, within: deadline - ContinuousClock.now) else { break }
-                if case .success(let envelope) = Envelope.decode(received.message.frames), envelope.re == request.id {
-                    answer = envelope
-                }
-            }
-            await loop.shutdown()
-            guard let answer else {
+            let answer = try await HubCheck.ask(configuration, name: name, creditCode: code, timeout: .seconds(max(1, timeout)))
+            switch answer {
+            case .unreachable:
                 say("无法连接协同中心 \(configuration.hubEndpoint)（\(timeout) 秒内无应答）：查询未完成，请稍后再试 [HUB_UNREACHABLE]")
                 throw ExitCode(2)
-            }
-            switch answer.payload {
-            case .checkResult(let result):
+            case .refused(let code, let message):
+                throw CLIError(code, message)
+            case .result(let result):
                 let since = result.since.flatMap(Timestamp.parse).map { LeadText.dateFormat.string(from: $0) } ?? "?"
                 switch result.verdict {
                 case .free: say("暂无区县在跟进这家企业")
@@ -56,10 +40,6 @@ struct CheckCommand: AsyncParsableCommand {
                 case .possiblyPursued: say("可能已有区县在跟进类似企业（自 \(since) 起），需市级协调确认")
                 }
                 for reason in result.reasons { say("  · \(reason)") }
-            case .error(let body):
-                throw CLIError(body.code, body.message + "（\(body.detail)）")
-            default:
-                throw CLIError("UNEXPECTED_REPLY", "协同中心的回复类型不对：\(answer.payload.type.rawValue)")
             }
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import ConcordDomain
 import ConcordHub
 import ConcordStore
+import ConcordWeb
 import Foundation
 
 /// Coordinators' commands, run on the hub's machine against the hub's database; the running hub
@@ -90,38 +91,9 @@ struct ArbitrateCommand: AsyncParsableCommand {
     @Option(help: "取代的裁决编号 (the decision this one supersedes).") var supersedes: Int64?
 
     func parsed() throws -> ArbitrationDecision {
-        func need(_ count: Int) throws {
-            guard targets.count == count else { throw CLIError("BAD_ARGUMENT", "\(decision) 需要 \(count) 个对象，实际给了 \(targets.count) 个") }
-        }
-        switch decision {
-        case "award":
-            try need(1)
-            return .award(office: targets[0])
-        case "transfer":
-            try need(2)
-            guard let shares = ArbitrationRules.shares(split ?? "50:50"), shares.count == 2 else {
-                throw CLIError("BAD_ARGUMENT", "--split 应为两个数，如 50:50")
-            }
-            return .transfer(from: targets[0], to: targets[1], fromShare: shares[0], toShare: shares[1], years: years)
-        case "joint":
-            try need(1)
-            let offices = targets[0].split(separator: ",").map(String.init)
-            guard let shares = ArbitrationRules.shares(split ?? Array(repeating: String(100 / max(1, offices.count)), count: offices.count).joined(separator: ":")) else {
-                throw CLIError("BAD_ARGUMENT", "--split 应如 60:40")
-            }
-            return .joint(offices: offices, shares: shares)
-        case "distinct":
-            try need(0)
-            return .distinct
-        case "taskforce":
-            try need(0)
-            return .taskforce
-        case "reject":
-            try need(1)
-            guard let claim = Int64(targets[0]) else { throw CLIError("BAD_ARGUMENT", "reject 需要报备编号（数字）") }
-            return .reject(claimID: claim)
-        default:
-            throw CLIError("BAD_ARGUMENT", "未知的裁决：\(decision)（award transfer joint distinct taskforce reject）")
+        switch ArbitrationDecision.parse(kind: decision, targets: targets, split: split, years: years) {
+        case .success(let decision): return decision
+        case .failure(let error): throw CLIError("BAD_ARGUMENT", error.message)
         }
     }
 
@@ -133,67 +105,13 @@ struct ArbitrateCommand: AsyncParsableCommand {
             let (id, coordinator, reason, supersedes) = (self.id, self.coordinator, self.reason, self.supersedes)
             let policy = configuration.policy
             let (decisionID, notices) = try await Database.withDatabase(configuration.database, logger: logger) { db in
-                try await db.client.withTransaction(logger: logger) { connection in
-                    let (decisionID, notices) = try await ConflictDesk(logger: logger).decide(
-                        conflictID: id, decision: decision, reason: reason, coordinator: coordinator,
-                        supersedes: supersedes, policy: policy, now: Date(), on: connection)
-                    try await HubOutbox.enqueue(notices, on: connection, logger: logger)
-                    return (decisionID, notices)
-                }
+                try await CoordinatorActions.arbitrate(conflictID: id, decision: decision, reason: reason, coordinator: coordinator,
+                                                       supersedes: supersedes, policy: policy, client: db.client, logger: logger)
             }
             print("已裁决撞单 \(id)：#\(decisionID) \(decision.chineseName)——\(decision.summary)")
             for office in Set(notices.map(\.office)).sorted() {
                 print("  已通知 \(office)（由运行中的协同中心送达）")
             }
         }
-    }
-}
-
-enum ConflictText {
-    static func status(_ status: String) -> String {
-        ["open": "未决", "decided": "已裁决", "withdrawn": "已撤销"][status] ?? status
-    }
-
-    static func render(_ view: ConflictView, policy: ProtectionPolicy, now: Date) -> String {
-        var lines = ["撞单 \(view.id)（\(status(view.status))，打开于 \(LeadText.dateFormat.string(from: view.openedAt))）", ""]
-        for party in view.parties {
-            let until = policy.protectedUntil(reportedAt: party.reportedAt, lastProgressAt: party.lastProgressAt)
-            let lapsed = policy.isLapsed(reportedAt: party.reportedAt, lastProgressAt: party.lastProgressAt, now: now)
-            lines.append("报备 #\(party.claimID)  \(party.office)\(party.isHolder ? "（占有方）" : "")")
-            lines.append("  投资方：\(party.investorName)  信用代码：\(party.creditCode ?? "未填")")
-            lines.append("  项目：\(party.projectName ?? "-")  行业：\(party.industry ?? "-")  总投资：\(party.investmentWan.map { String(format: "%.0f 万元", $0) } ?? "-")")
-            lines.append("  首报：\(LeadText.dateFormat.string(from: party.reportedAt))  阶段：\(party.stage.chineseName)"
-                + "  保护期至：\(LeadText.dateFormat.string(from: until))\(lapsed ? "（已失效）" : "")")
-            if !party.stageDates.isEmpty {
-                lines.append("  阶段日期：" + party.stageDates.map { "\($0.stage.chineseName) \(LeadText.dateFormat.string(from: $0.at))" }
-                    .joined(separator: " → "))
-            }
-        }
-        if view.parties.count >= 2 {
-            let holder = view.parties.first { $0.isHolder } ?? view.parties[0]
-            lines.append("")
-            lines.append("名称比对：")
-            for other in view.parties where other.claimID != holder.claimID {
-                let match = EnterpriseMatch.compare(CompanyName(holder.investorName), CompanyName(other.investorName),
-                                                    codeA: holder.creditCode.map(CreditCode.parse),
-                                                    codeB: other.creditCode.map(CreditCode.parse))
-                lines.append("  #\(holder.claimID) 与 #\(other.claimID)：\(match.verdict.rawValue)（\(String(format: "%.2f", match.score))）"
-                    + match.reasons.joined(separator: "；"))
-            }
-        }
-        let recommendation = ArbitrationRules.recommend(view.parties.map(\.rules), policy: policy, now: now)
-        lines.append("")
-        lines.append("规则建议：\(recommendation.decision.chineseName)——\(recommendation.decision.summary)")
-        for reason in recommendation.reasons { lines.append("  · \(reason)") }
-        if !view.decisions.isEmpty {
-            lines.append("")
-            lines.append("裁决记录：")
-            for decision in view.decisions {
-                let current = decision.id == view.currentDecision ? "（现行）" : ""
-                lines.append("  #\(decision.id)\(current) \(LeadText.dateFormat.string(from: decision.decidedAt)) \(decision.coordinator)：\(decision.summary)；理由：\(decision.reason)"
-                    + (decision.supersedes.map { "；取代 #\($0)" } ?? ""))
-            }
-        }
-        return lines.joined(separator: "\n")
     }
 }

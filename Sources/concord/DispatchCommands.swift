@@ -4,6 +4,7 @@ import ConcordDomain
 import ConcordHub
 import ConcordNode
 import ConcordStore
+import ConcordWeb
 import Foundation
 
 struct CountyCommand: AsyncParsableCommand {
@@ -182,17 +183,8 @@ struct AssignCommand: AsyncParsableCommand {
             let (id, county, note, coordinator) = (self.lead, self.county, self.note, self.coordinator)
             let deadlines = configuration.deadlines
             let assignment = try await Database.withDatabase(configuration.database, logger: logger) { db in
-                let desk = DispatchDesk(logger: logger)
-                let lead = try await desk.cityLead(id, client: db.client)
-                let mine = try await desk.recommend(lead, client: db.client).first { $0.county == county }
-                let explanation = mine?.explanation ?? "该区县尚无画像"
-                return try await db.client.withTransaction(logger: logger) { connection in
-                    let assignment = try await desk.assign(lead, to: county, note: note, score: mine?.score, by: coordinator,
-                                                           deadlines: deadlines, now: Date(), on: connection)
-                    try await HubOutbox.enqueueOffer(assignment, lead: lead, note: note, explanation: explanation,
-                                                     on: connection, logger: logger)
-                    return assignment
-                }
+                try await CoordinatorActions.assign(lead: id, to: county, note: note, coordinator: coordinator,
+                                                    deadlines: deadlines, client: db.client, logger: logger)
             }
             print("已派单 #\(assignment.id)：\(assignment.investorName) → \(county)；"
                   + "须于 \(LeadText.dateFormat.string(from: assignment.respondBy)) 前答复，\(LeadText.dateFormat.string(from: assignment.assessBy)) 前完成评估")
@@ -285,11 +277,5 @@ struct AssignmentCommand: AsyncParsableCommand {
                 print("已拒绝派单 #\(id)，理由已上报协同中心，线索退回市级待派")
             }
         }
-    }
-}
-
-enum AssignmentText {
-    static func status(_ status: String) -> String {
-        ["offered": "待答复", "accepted": "已接受", "declined": "已拒绝"][status] ?? status
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import ConcordConfig
 import ConcordHub
 import ConcordStore
+import ConcordWeb
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -28,13 +29,18 @@ struct HubCommand: AsyncParsableCommand {
         @Option(help: "监听地址 (endpoint to bind).") var bind: String = "tcp://0.0.0.0:7700"
         @Option(help: "协同中心数据库 (hub database URL; a password is better set later via CONCORD_DATABASE_URL).")
         var databaseURL: String
+        @Option(help: "协调人员控制台的监听地址，off 为不开控制台 (the coordinators' console address; off for none).")
+        var consoleBind: String = "127.0.0.1:8700"
 
         func run() async throws {
             try await reportingErrors {
                 _ = try DatabaseConfiguration.parse(url: databaseURL)
+                let console: ConsoleAddress?
+                do { console = try ConsoleAddress.parse(consoleBind) } catch { throw CLIError("BAD_ARGUMENT", "\(error)") }
                 let keys = try CurveKeyPair.generate()
                 let text = ConfigFile.render([
                     ("role", .string("hub")), ("bind", .string(bind)), ("database_url", .string(databaseURL)),
+                ] + (console.map { [("console_bind", .string($0.description))] } ?? []) + [
                     ("secret_key", .string(keys.secretKey)),
                 ], header: ["Concord hub configuration. Holds the hub's secret key: keep it mode 600.",
                             "Public key (give it to every office): \(keys.publicKey)"])
@@ -71,9 +77,14 @@ struct HubCommand: AsyncParsableCommand {
                 let hub = HubService(configuration: configuration, database: database, logger: logger, onReady: { endpoint in
                     say("协同中心已启动 (hub listening)：\(endpoint)，公钥 \(configuration.keys.publicKey)")
                 })
+                var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: database), .init(service: hub)]
+                if let address = configuration.console {
+                    services.append(.init(service: HubConsole(configuration: configuration, client: database.client, logger: logger)
+                        .application(at: address)))
+                    say("市级协调台（网页控制台）：\(address.url)")
+                }
                 let group = ServiceGroup(configuration: .init(
-                    services: [.init(service: database), .init(service: hub)],
-                    gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                    services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
                 try await group.run()
                 say("协同中心已停止")
             }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConcordDomain
+import ConcordWeb
 import Foundation
 
 struct USCCCommand: ParsableCommand {

@@ -4,6 +4,7 @@ import ConcordHub
 import ConcordNode
 import ConcordProtocol
 import ConcordStore
+import ConcordWeb
 import Foundation
 
 struct LeadCommand: AsyncParsableCommand {
@@ -158,92 +159,6 @@ struct LeadCommand: AsyncParsableCommand {
                 print("线索 \(lead.id.uuidString.lowercased().prefix(8)) 阶段：\(previous.chineseName) → \(lead.stage.chineseName)，已进入待上报队列")
             }
         }
-    }
-}
-
-enum LeadText {
-    static let dateFormat: DateFormatter = {
-        let formatter = DateFormatter()
-        formatter.dateFormat = "yyyy-MM-dd HH:mm"
-        formatter.timeZone = TimeZone(identifier: "Asia/Shanghai")
-        return formatter
-    }()
-
-    static func linkLine(_ link: LinkState?, waiting: (count: Int, oldestSeconds: Double)) -> String {
-        let queue = waiting.count == 0 ? "无待上报" : "待上报 \(waiting.count) 条（最早 \(Int(waiting.oldestSeconds)) 秒前）"
-        guard let link else { return "协同中心连接：节点尚未运行（concord node run）；\(queue)" }
-        if link.up { return "协同中心连接：正常（自 \(dateFormat.string(from: link.since))）；\(queue)" }
-        return "协同中心连接：离线（自 \(dateFormat.string(from: link.since))）——已保存，恢复连接后自动上报；\(queue)"
-    }
-
-    struct Detail: Decodable {
-        let holder_office: String?
-        let holder_since: String?
-        let conflict_id: Int64?
-        let contested_by: [String]?
-        let possible_duplicates: [ClaimStatus.Duplicate]?
-        let decision: ClaimStatus.Decision?
-    }
-
-    static func parsedDetail(_ lead: LeadRecord) -> Detail? {
-        lead.claimDetail.flatMap { try? JSONDecoder().decode(Detail.self, from: Data($0.utf8)) }
-    }
-
-    static func since(_ text: String?) -> String {
-        text.flatMap(Timestamp.parse).map { dateFormat.string(from: $0) } ?? "?"
-    }
-
-    static func claim(_ lead: LeadRecord) -> String {
-        let detail = parsedDetail(lead)
-        var text: String
-        switch lead.claimStatus {
-        case nil: text = "待协同中心确认"
-        case "held":
-            text = "已占有"
-            if let others = detail?.contested_by, !others.isEmpty { text += "（\(others.joined(separator: "、")) 也在跟进，撞单待裁决）" }
-        case "held_by_own_office": text = "本区县另一线索已占有"
-        case "contested": text = "撞单：\(detail?.holder_office ?? "?") 自 \(since(detail?.holder_since)) 起跟进，待市级裁决"
-        case "settled": text = "已投产，归属确定"
-        case "released": text = "已释放"
-        case "joint": text = "联合招引"
-        case "taskforce": text = "市级专班接手"
-        case "distinct": text = "认定为不同项目，各自推进"
-        case "lapsed": text = "首报保护期已过且无进展，已失去占有"
-        case let other?: text = other
-        }
-        if let decision = detail?.decision {
-            let outcome = [
-                "won": "判归本区县", "lost": "判归他区县", "transferred_in": "流转至本区县", "transferred_out": "已流转出",
-                "joint": "联合招引", "distinct": "不同项目", "taskforce": "专班接手", "rejected": "本报备被驳回", "upheld": "维持",
-            ][decision.outcome] ?? decision.outcome
-            text = "市级裁决 #\(decision.id)：\(outcome)（\(decision.summary)）"
-        }
-        if let duplicates = detail?.possible_duplicates, !duplicates.isEmpty {
-            text += "；疑似重复：" + duplicates.map { "\($0.office)（\(String(format: "%.2f", $0.score))）" }.joined(separator: "、")
-        }
-        return text
-    }
-
-    static func detail(_ lead: LeadRecord) -> String {
-        var lines = [
-            "编号：\(lead.id.uuidString.lowercased())",
-            "投资方：\(lead.investorName)",
-            "信用代码：\(lead.creditCode ?? "未填")\(lead.creditCodeIssue.map { "（\($0)，按名称匹配）" } ?? "")",
-            "项目：\(lead.projectName ?? "-")    行业：\(lead.industry ?? "-")    总投资：\(lead.investmentWan.map { String(format: "%.2f 万元", $0) } ?? "-")",
-            "经办人：\(lead.officer ?? "-")    报备时间：\(dateFormat.string(from: lead.filedAt))",
-            "阶段：\(lead.stage.chineseName)",
-            "阶段历史：" + lead.history.map { "\($0.stage.chineseName) \(dateFormat.string(from: $0.at))" }.joined(separator: " → "),
-            "协同状态：\(claim(lead))",
-        ]
-        if let decision = parsedDetail(lead)?.decision {
-            lines.append("  裁决理由：\(decision.reason)")
-        }
-        if let duplicates = parsedDetail(lead)?.possible_duplicates {
-            for duplicate in duplicates {
-                lines.append("  疑似重复 \(duplicate.office)：" + duplicate.reasons.joined(separator: "；"))
-            }
-        }
-        return lines.joined(separator: "\n")
     }
 }
 

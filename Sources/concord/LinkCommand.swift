@@ -221,19 +221,7 @@ final class LockedString: Sendable {
 
 /// Waits for the loop's next message, or nil after `timeout`.
 func firstMessage(of loop: SocketLoop, within timeout: Duration) async -> SocketLoop.Received? {
-    await withTaskGroup(of: SocketLoop.Received?.self) { group in
-        group.addTask {
-            var iterator = loop.inbound.makeAsyncIterator()
-            return await iterator.next()
-        }
-        group.addTask {
-            try? await Task.sleep(for: timeout)
-            return nil
-        }
-        let first = await group.next() ?? nil
-        group.cancelAll()
-        return first
-    }
+    await loop.nextMessage(within: timeout)
 }
 
 /// Prints a line and flushes at once, so a pipe or a log sees it immediately.

@@ -2,6 +2,7 @@ import ArgumentParser
 import ConcordConfig
 import ConcordNode
 import ConcordStore
+import ConcordWeb
 import Foundation
 import ServiceLifecycle
 
@@ -37,9 +38,14 @@ struct NodeCommand: AsyncParsableCommand {
                 let database = try await Database.connect(configuration.database, logger: logger)
                 let node = NodeService(configuration: configuration, database: database, logger: logger)
                 say("区县节点 \(configuration.name)（\(configuration.tenant)）已启动，协同中心 \(configuration.hubEndpoint)")
+                var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: database), .init(service: node)]
+                if let address = configuration.console {
+                    services.append(.init(service: NodeConsole(configuration: configuration, client: database.client, logger: logger)
+                        .application(at: address)))
+                    say("区县工作台（网页控制台）：\(address.url)")
+                }
                 let group = ServiceGroup(configuration: .init(
-                    services: [.init(service: database), .init(service: node)],
-                    gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                    services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
                 try await group.run()
                 say("区县节点已停止")
             }

@@ -42,6 +42,8 @@ struct TenantCommand: AsyncParsableCommand {
         @Option(help: "写出的租户配置文件 (config file to write).") var out: String
         @Option(help: "该租户自己的数据库：区县节点必需（默认 postgres://concord@127.0.0.1:5432/concord_node）；部门可选，给出时订阅游标存入其中 (the tenant's own database URL).")
         var nodeDatabaseURL: String?
+        @Option(help: "区县节点控制台的监听地址，off 为不开控制台 (the node console's address; off for none).")
+        var consoleBind: String = "127.0.0.1:8701"
 
         func run() async throws {
             try await reportingErrors {
@@ -49,22 +51,16 @@ struct TenantCommand: AsyncParsableCommand {
                     throw CLIError("BAD_ARGUMENT", "--kind 应为 county、department 或 coordinator")
                 }
                 let hubConfiguration = try hub.load()
-                let keys = try CurveKeyPair.generate()
                 let logger = CLILogging.logger("concord.tenant")
-                let role = kind == .county ? "node" : (kind == .department ? "subscriber" : "coordinator")
-                let databaseURL = nodeDatabaseURL ?? (kind == .county ? "postgres://concord@127.0.0.1:5432/concord_node" : nil)
-                let text = ConfigFile.render([
-                    ("role", .string(role)), ("tenant", .string(code)), ("name", .string(name)),
-                    ("hub_endpoint", .string(hubEndpoint)), ("hub_public_key", .string(hubConfiguration.keys.publicKey)),
-                ] + (databaseURL.map { [("database_url", .string($0))] } ?? []) + [
-                    ("secret_key", .string(keys.secretKey)),
-                ], header: ["Concord \(role) configuration for \(name) (\(code)). Holds a secret key: keep it mode 600.",
-                            "Public key registered at the hub: \(keys.publicKey)"])
+                let issued = try CoordinatorActions.tenantConfig(
+                    kind: kind, code: code, name: name, hubEndpoint: hubEndpoint, hubPublicKey: hubConfiguration.keys.publicKey,
+                    databaseURL: nodeDatabaseURL, consoleBind: try ConsoleAddress.parse(consoleBind).map(\.description))
+                let (text, publicKey) = (issued.configText, issued.publicKey)
                 // Write the file first: if registration fails, no key is registered without its owner.
                 try ConfigLoading.writeSecret(text, to: out)
                 do {
                     try await Database.withDatabase(hubConfiguration.database, logger: logger) { db in
-                        try await TenantStore.add(id: code, kind: kind, name: name, publicKey: keys.publicKey,
+                        try await TenantStore.add(id: code, kind: kind, name: name, publicKey: publicKey,
                                                   client: db.client, logger: logger)
                     }
                 } catch {
@@ -72,7 +68,7 @@ struct TenantCommand: AsyncParsableCommand {
                     throw error
                 }
                 print("已登记租户 \(code) \(name)（\(kind.rawValue)），配置已写入 \(out)（权限 600，含私钥，请安全交付）")
-                print("公钥 (public key)：\(keys.publicKey)")
+                print("公钥 (public key)：\(publicKey)")
             }
         }
     }
@@ -166,11 +162,8 @@ extension TenantCommand {
     }
 }
 
-/// After grants or departments change, which departments each project waits for changes too: the
-/// offices are sent the new review statuses (the running hub delivers them within a second).
+/// After grants or departments change, the offices are sent the new review statuses (the running
+/// hub delivers them within a second).
 func refreshReviews(_ db: Database, logger: Logger) async throws {
-    try await db.client.withTransaction(logger: logger) { connection in
-        let changes = try await ReviewDesk(logger: logger).refreshAll(on: connection)
-        try await HubOutbox.enqueue(changes, on: connection, logger: logger)
-    }
+    try await CoordinatorActions.refreshReviews(client: db.client, logger: logger)
 }

@@ -69,11 +69,11 @@ final class ProcessHarness: Sendable {
 
     /// hub init, migrate the hub database, register 360402.
     func setUp() async throws {
-        try runToEnd(["hub", "init", "--out", hubConfig, "--bind", "tcp://127.0.0.1:\(hubPort)", "--database-url", url(hubDatabase)])
+        try runToEnd(["hub", "init", "--out", hubConfig, "--bind", "tcp://127.0.0.1:\(hubPort)", "--database-url", url(hubDatabase), "--console-bind", "off"])
         try runToEnd(["db", "migrate", "--schemas", schemas], environment: ["CONCORD_DATABASE_URL": url(hubDatabase)])
         try runToEnd(["tenant", "add", "--config", hubConfig, "--kind", "county", "--code", "360402", "--name", "濂溪区",
                       "--hub-endpoint", "tcp://127.0.0.1:\(hubPort)", "--out", nodeConfig,
-                      "--node-database-url", url(nodeDatabase)])
+                      "--node-database-url", url(nodeDatabase), "--console-bind", "off"])
     }
 
     /// Runs a concord command and waits for it; throws with its output when it fails.

@@ -207,3 +207,51 @@ public enum ArbitrationRules {
         return parts.map { $0! }
     }
 }
+
+extension ArbitrationDecision {
+    /// Builds a decision from its kind and targets as a coordinator writes them (the CLI's
+    /// arguments, the console's form): award OFFICE | transfer FROM TO | joint A,B | distinct |
+    /// taskforce | reject CLAIM. Returns the problem, in Chinese, when they do not fit.
+    public static func parse(kind: String, targets: [String], split: String?, years: Int) -> Result<ArbitrationDecision, ArbitrationInputError> {
+        func need(_ count: Int) -> ArbitrationInputError? {
+            targets.count == count ? nil : ArbitrationInputError("\(kind) 需要 \(count) 个对象，实际给了 \(targets.count) 个")
+        }
+        switch kind {
+        case "award":
+            if let error = need(1) { return .failure(error) }
+            return .success(.award(office: targets[0]))
+        case "transfer":
+            if let error = need(2) { return .failure(error) }
+            guard let shares = ArbitrationRules.shares(split ?? "50:50"), shares.count == 2 else {
+                return .failure(ArbitrationInputError("分成比例应为两个数，如 50:50"))
+            }
+            guard (1...50).contains(years) else { return .failure(ArbitrationInputError("分成年限应为 1 到 50 年")) }
+            return .success(.transfer(from: targets[0], to: targets[1], fromShare: shares[0], toShare: shares[1], years: years))
+        case "joint":
+            if let error = need(1) { return .failure(error) }
+            let offices = targets[0].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let even = Array(repeating: String(100 / max(1, offices.count)), count: offices.count).joined(separator: ":")
+            guard let shares = ArbitrationRules.shares(split ?? even) else {
+                return .failure(ArbitrationInputError("分成比例应如 60:40"))
+            }
+            return .success(.joint(offices: offices, shares: shares))
+        case "distinct":
+            if let error = need(0) { return .failure(error) }
+            return .success(.distinct)
+        case "taskforce":
+            if let error = need(0) { return .failure(error) }
+            return .success(.taskforce)
+        case "reject":
+            if let error = need(1) { return .failure(error) }
+            guard let claim = Int64(targets[0]) else { return .failure(ArbitrationInputError("驳回需要报备编号（数字）")) }
+            return .success(.reject(claimID: claim))
+        default:
+            return .failure(ArbitrationInputError("未知的裁决：\(kind)（award transfer joint distinct taskforce reject）"))
+        }
+    }
+}
+
+public struct ArbitrationInputError: Error, Sendable, Equatable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+}

@@ -1,6 +1,6 @@
 /// A minimal JSON writer that keeps keys in the order given and leaves Chinese text readable.
-enum JSONText {
-    indirect enum Value {
+public enum JSONText {
+    public indirect enum Value: Sendable {
         case string(String)
         case number(Double)
         case bool(Bool)
@@ -9,7 +9,7 @@ enum JSONText {
         case object([(String, Value)])
     }
 
-    static func render(_ value: Value) -> String {
+    public static func render(_ value: Value) -> String {
         switch value {
         case .string(let text): return quote(text)
         case .number(let number):

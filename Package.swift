@@ -138,7 +138,9 @@ let package = Package(
         .testTarget(
             name: "ConcordWebTests",
             dependencies: ["ConcordWeb", "ConcordTestSupport", "ConcordStore", "ConcordNode", "ConcordHub",
-                           .product(name: "HummingbirdTesting", package: "hummingbird")]
+                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "HTTPTypes", package: "swift-http-types"),
+                           .product(name: "Mustache", package: "swift-mustache")]
         ),
         .testTarget(
             name: "ConcordStoreTests",

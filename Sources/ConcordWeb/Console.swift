@@ -145,6 +145,9 @@ public struct ConsoleShell: Sendable {
     /// shown without internals.
     func failure(_ error: any Error, session: ConsoleSession?) async -> Response {
         switch error {
+        case let error as PostgresTransactionError where error.closureError != nil:
+            // A refusal raised inside a transaction is the refusal, not a database failure.
+            return await failure(error.closureError!, session: session)
         case let error as ConsoleError:
             return await errorPage(error, session: session)
         case let error as StoreError:

@@ -52,9 +52,11 @@ struct TenantCommand: AsyncParsableCommand {
                 }
                 let hubConfiguration = try hub.load()
                 let logger = CLILogging.logger("concord.tenant")
+                let console: ConsoleAddress?
+                do { console = try ConsoleAddress.parse(consoleBind) } catch { throw CLIError("BAD_ARGUMENT", "\(error)") }
                 let issued = try CoordinatorActions.tenantConfig(
                     kind: kind, code: code, name: name, hubEndpoint: hubEndpoint, hubPublicKey: hubConfiguration.keys.publicKey,
-                    databaseURL: nodeDatabaseURL, consoleBind: try ConsoleAddress.parse(consoleBind).map(\.description))
+                    databaseURL: nodeDatabaseURL, consoleBind: console.map(\.description))
                 let (text, publicKey) = (issued.configText, issued.publicKey)
                 // Write the file first: if registration fails, no key is registered without its owner.
                 try ConfigLoading.writeSecret(text, to: out)

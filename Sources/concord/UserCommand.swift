@@ -73,7 +73,7 @@ struct UserCommand: AsyncParsableCommand {
                     }
                     try await UserStore(client: db.client, logger: logger).add(username: name, displayName: display, role: role,
                                                                              password: password)
-                    try await db.client.withTransaction(logger: logger) { connection in
+                    _ = try await db.client.withTransaction(logger: logger) { connection in
                         try await AuditChain.append(.init(actor: "cli:\(NSUserName())", action: "console.user.add", subject: "user:\(name)",
                                                           detailJSON: auditDetail(["role": role.rawValue])), on: connection, logger: logger)
                     }

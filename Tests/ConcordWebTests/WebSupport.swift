@@ -10,8 +10,7 @@ import Testing
 
 /// A test user agent over HummingbirdTesting's in-process client: keeps the session cookie and the
 /// last page's CSRF token, like a browser would.
-final class Agent: @unchecked Sendable {
-    // Used by one test task at a time (each test owns its agent); the tests never share one.
+final class Agent {
     let client: any TestClientProtocol
     var cookie: String?
     var csrf: String?

@@ -37,6 +37,9 @@ struct NavItem: Sendable {
 public struct ConsoleShell: Sendable {
     public typealias Context = BasicRequestContext
     public static let cookieName = "concord_session"
+    /// The login form's CSRF token, also sent as this cookie (double submit): a form posted from
+    /// another site cannot log the browser in as someone else.
+    public static let loginCookieName = "concord_login"
 
     let title: String
     let officeName: String
@@ -244,7 +247,7 @@ public struct ConsoleShell: Sendable {
     /// append theirs inside the change's transaction instead).
     func audit(actor: String, action: String, subject: String, _ detail: [String: String]) async {
         do {
-            try await client.withTransaction(logger: logger) { connection in
+            _ = try await client.withTransaction(logger: logger) { connection in
                 try await AuditChain.append(.init(actor: "web:\(actor)", action: action, subject: subject,
                                                   detailJSON: auditDetail(detail)), on: connection, logger: logger)
             }
@@ -254,6 +257,18 @@ public struct ConsoleShell: Sendable {
     }
 
     // MARK: Login
+
+    /// The login form with a fresh token in the form and in a cookie.
+    func loginPage(next: String, username: String, status: HTTPResponse.Status, error: String?) async -> Response {
+        let token = UserStore.randomToken()
+        var response = await render("login", title: "登录", session: nil, active: "", data: [
+            "next": next, "username": username, "error": error as Any, "loginToken": token,
+        ], status: status)
+        response.headers.append(HTTPField(name: .setCookie, value: Cookie(
+            name: Self.loginCookieName, value: token, maxAge: 3600, path: "/login", secure: false, httpOnly: true,
+            sameSite: .strict).description))
+        return response
+    }
 
     func registerCommon(_ router: Router<Context>) {
         router.get("/static/console.css") { _, _ in
@@ -268,19 +283,22 @@ public struct ConsoleShell: Sendable {
         router.get("/login") { request, _ -> Response in
             let next = Self.safeNext(Self.query(request)["next"])
             if await self.session(of: request) != nil { return Self.redirect(next) }
-            return await self.render("login", title: "登录", session: nil, active: "", data: ["next": next])
+            return await self.loginPage(next: next, username: "", status: .ok, error: nil)
         }
         router.post("/login") { request, _ -> Response in
             let form = (try? await Self.form(request)) ?? FormData()
             let username = (form["username"] ?? "").lowercased()
             let password = form.fields["password"]?.first ?? ""
             let next = Self.safeNext(form["next"])
+            guard let expected = request.cookies[Self.loginCookieName]?.value,
+                  Self.constantTimeEqual(form.fields["_csrf"]?.first ?? "", expected) else {
+                return await self.loginPage(next: next, username: username, status: .forbidden,
+                                            error: "登录表单已失效，请重新输入后登录 [CSRF_TOKEN_INVALID]")
+            }
             if let wait = await self.throttle.retryAfter(username) {
                 await self.audit(actor: username, action: "console.login.throttled", subject: "user:\(username)", [:])
-                var response = await self.render("login", title: "登录", session: nil, active: "", data: [
-                    "next": next, "username": username,
-                    "error": "登录失败次数过多，请 \(Int(wait / 60) + 1) 分钟后再试 [LOGIN_THROTTLED]",
-                ], status: .tooManyRequests)
+                var response = await self.loginPage(next: next, username: username, status: .tooManyRequests,
+                                                     error: "登录失败次数过多，请 \(Int(wait / 60) + 1) 分钟后再试 [LOGIN_THROTTLED]")
                 response.headers[.retryAfter] = String(Int(wait))
                 return response
             }
@@ -293,17 +311,20 @@ public struct ConsoleShell: Sendable {
             guard let user, self.roles.contains(user.role) else {
                 await self.throttle.fail(username)
                 await self.audit(actor: username, action: "console.login.failed", subject: "user:\(username)", [:])
-                return await self.render("login", title: "登录", session: nil, active: "", data: [
-                    "next": next, "username": username, "error": "用户名或密码不正确 [LOGIN_FAILED]",
-                ], status: .unauthorized)
+                return await self.loginPage(next: next, username: username, status: .unauthorized,
+                                            error: "用户名或密码不正确 [LOGIN_FAILED]")
             }
             await self.throttle.succeed(username)
             do {
                 let token = try await self.users.openSession(for: user)
                 await self.audit(actor: user.username, action: "console.login", subject: "user:\(user.username)", [:])
                 var extra = HTTPFields()
-                extra[.setCookie] = Cookie(name: Self.cookieName, value: token, maxAge: Int(UserStore.sessionLifetime), path: "/",
-                                           secure: false, httpOnly: true, sameSite: .strict).description
+                extra.append(HTTPField(name: .setCookie, value: Cookie(
+                    name: Self.cookieName, value: token, maxAge: Int(UserStore.sessionLifetime), path: "/",
+                    secure: false, httpOnly: true, sameSite: .strict).description))
+                extra.append(HTTPField(name: .setCookie, value: Cookie(
+                    name: Self.loginCookieName, value: "", maxAge: 0, path: "/login", secure: false, httpOnly: true,
+                    sameSite: .strict).description))
                 return Self.redirect(next, extra: extra)
             } catch {
                 return await self.failure(error, session: nil)

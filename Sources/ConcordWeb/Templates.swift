@@ -60,6 +60,7 @@ enum Templates {
     {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
     <form method="post" action="/login">
       <input type="hidden" name="next" value="{{next}}">
+      <input type="hidden" name="_csrf" value="{{loginToken}}">
       <label>用户名 <input name="username" value="{{username}}" autocomplete="username" required autofocus></label>
       <label>密码 <input name="password" type="password" autocomplete="current-password" required></label>
       <button type="submit">登录</button>

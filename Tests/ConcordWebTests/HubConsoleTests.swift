@@ -48,12 +48,16 @@ import ZeroMQ
             #expect(anonymous.status == .seeOther)
             #expect(anonymous.location?.hasPrefix("/login?next=") == true)
             #expect(try await agent.get("/login").body.contains("用户名"))
+            // A login form posted without the token its page set (from another site, say) is refused.
+            let forged = try await Agent(client).post("/login", [("username", "city-zhang"), ("password", WebFixture.password)], csrf: false)
+            #expect(forged.status == .forbidden)
+            #expect(forged.body.contains("CSRF_TOKEN_INVALID"))
 
-            let wrong = try await agent.post("/login", [("username", "city-zhang"), ("password", "wrong-password")], csrf: false)
+            let wrong = try await agent.tryLogin("city-zhang", "wrong-password")
             #expect(wrong.status == .unauthorized)
             #expect(wrong.body.contains("LOGIN_FAILED"))
 
-            let ok = try await agent.post("/login", [("username", "city-zhang"), ("password", WebFixture.password), ("next", "/cockpit")], csrf: false)
+            let ok = try await agent.tryLogin("city-zhang", WebFixture.password, next: "/cockpit")
             #expect(ok.status == .seeOther)
             #expect(ok.location == "/cockpit")
             let cookie = ok.headers[.setCookie] ?? ""
@@ -62,14 +66,13 @@ import ZeroMQ
             #expect(ok.headers[HTTPField.Name("Content-Security-Policy")!]?.contains("default-src 'self'") == true)
 
             // An off-site "next" is not followed.
-            let offsite = try await Agent(client).post("/login", [("username", "city-view"), ("password", WebFixture.password),
-                                                                  ("next", "//evil.example/")], csrf: false)
+            let offsite = try await Agent(client).tryLogin("city-view", WebFixture.password, next: "//evil.example/")
             #expect(offsite.location == "/")
 
             // Five failures lock the name; even the right password is refused then.
             let victim = Agent(client)
-            for _ in 0..<5 { try await victim.post("/login", [("username", "city-view"), ("password", "nope-nope-nope")], csrf: false) }
-            let locked = try await victim.post("/login", [("username", "city-view"), ("password", WebFixture.password)], csrf: false)
+            for _ in 0..<5 { try await victim.tryLogin("city-view", "nope-nope-nope") }
+            let locked = try await victim.tryLogin("city-view", WebFixture.password)
             #expect(locked.status == .tooManyRequests)
             #expect(locked.body.contains("LOGIN_THROTTLED"))
         }

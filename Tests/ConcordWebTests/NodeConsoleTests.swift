@@ -128,7 +128,7 @@ import ZeroMQ
             // A hub role cannot log in at a node.
             try await UserStore(client: db.client, logger: WebFixture.logger, cost: 4)
                 .add(username: "city", displayName: "市里", role: .coordinator, password: WebFixture.password)
-            let wrongConsole = try await Agent(client).post("/login", [("username", "city"), ("password", WebFixture.password)], csrf: false)
+            let wrongConsole = try await Agent(client).tryLogin("city", WebFixture.password)
             #expect(wrongConsole.status == .unauthorized)
         }
     }

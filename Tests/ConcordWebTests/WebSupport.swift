@@ -12,7 +12,7 @@ import Testing
 /// last page's CSRF token, like a browser would.
 final class Agent {
     let client: any TestClientProtocol
-    var cookie: String?
+    var cookies: [String: String] = [:]
     var csrf: String?
     var lastBody = ""
 
@@ -28,7 +28,7 @@ final class Agent {
     @discardableResult
     func get(_ uri: String) async throws -> Page {
         var headers = HTTPFields()
-        if let cookie { headers[.cookie] = "\(ConsoleShell.cookieName)=\(cookie)" }
+        if let cookie = cookieHeader { headers[.cookie] = cookie }
         let response = try await client.execute(uri: uri, method: .get, headers: headers)
         return remember(response)
     }
@@ -45,7 +45,7 @@ final class Agent {
     func send(_ uri: String, body: ByteBuffer, contentType: String) async throws -> Page {
         var headers = HTTPFields()
         headers[.contentType] = contentType
-        if let cookie { headers[.cookie] = "\(ConsoleShell.cookieName)=\(cookie)" }
+        if let cookie = cookieHeader { headers[.cookie] = cookie }
         let response = try await client.execute(uri: uri, method: .post, headers: headers, body: body)
         return remember(response)
     }
@@ -56,10 +56,20 @@ final class Agent {
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
 
+    var cookieHeader: String? {
+        cookies.isEmpty ? nil : cookies.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
+    }
+
+    /// Whether the agent holds a session.
+    var loggedIn: Bool { cookies[ConsoleShell.cookieName] != nil }
+
     func remember(_ response: TestResponse) -> Page {
         let body = String(buffer: response.body)
-        if let setCookie = response.headers[.setCookie], let value = setCookie.split(separator: ";").first?.split(separator: "=", maxSplits: 1).last {
-            cookie = value.isEmpty ? nil : String(value)
+        for field in response.headers where field.name == .setCookie {
+            let pair = field.value.split(separator: ";").first?.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false) ?? []
+            guard pair.count == 2 else { continue }
+            let (name, value) = (String(pair[0]), String(pair[1]))
+            if value.isEmpty || field.value.contains("Max-Age=0") { cookies[name] = nil } else { cookies[name] = value }
         }
         if let range = body.range(of: #"name="_csrf" value="([0-9a-f]{64})""#, options: .regularExpression) {
             csrf = String(body[range].dropFirst(#"name="_csrf" value=""#.count).prefix(64))
@@ -68,9 +78,16 @@ final class Agent {
         return Page(status: response.status, body: body, headers: response.headers)
     }
 
-    /// Logs in and loads `then`, so the agent holds a CSRF token.
+    /// Posts the login form as a browser would: the form's token comes from GET /login.
+    @discardableResult
+    func tryLogin(_ username: String, _ password: String, next: String = "/") async throws -> Page {
+        try await get("/login")
+        return try await post("/login", [("username", username), ("password", password), ("next", next)])
+    }
+
+    /// Logs in and loads `then`, so the agent holds a session and its CSRF token.
     func login(_ username: String, _ password: String, then: String = "/") async throws {
-        let page = try await post("/login", [("username", username), ("password", password), ("next", then)], csrf: false)
+        let page = try await tryLogin(username, password, next: then)
         #expect(page.status == .seeOther, "login of \(username) should redirect")
         try await get(then)
     }

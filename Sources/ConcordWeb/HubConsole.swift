@@ -49,18 +49,26 @@ public struct HubConsole: Sendable {
                     logger: logger)
     }
 
+    /// "濂溪区 360402" for each tenant code, so coordinators read names rather than codes.
+    func officeNames() async throws -> [String: String] {
+        var names: [String: String] = [:]
+        for tenant in try await TenantStore.list(client: client, logger: logger) { names[tenant.id] = "\(tenant.name) \(tenant.id)" }
+        return names
+    }
+
     // MARK: Conflicts
 
     func registerConflicts(_ router: Router<ConsoleShell.Context>) {
         shell.page(router, "/conflicts") { request, _, session in
             let views = try await ConflictDesk(logger: logger).list(openOnly: false, county: nil, client: client)
+            let names = try await officeNames()
             let now = Date()
             let open = views.filter { $0.status == "open" }.sorted { $0.openedAt < $1.openedAt }
             let decided = views.filter { $0.status != "open" }.sorted { ($0.decisions.last?.decidedAt ?? $0.openedAt) > ($1.decisions.last?.decidedAt ?? $1.openedAt) }
             func row(_ view: ConflictView) -> [String: Any] {
                 let holder = view.parties.first { $0.isHolder } ?? view.parties.first
                 return [
-                    "id": view.id, "investor": holder?.investorName ?? "", "offices": view.parties.map(\.office).joined(separator: "、"),
+                    "id": view.id, "investor": holder?.investorName ?? "", "offices": view.parties.map { names[$0.office] ?? $0.office }.joined(separator: "、"),
                     "opened": Format.time(view.openedAt), "age": Format.age(now.timeIntervalSince(view.openedAt)),
                     "old": now.timeIntervalSince(view.openedAt) > 7 * 86_400, "status": ConflictText.status(view.status),
                     "decisions": view.decisions.reversed().map { d in
@@ -81,7 +89,8 @@ public struct HubConsole: Sendable {
                 throw ConsoleError.notFound
             }
             return await shell.render("conflict", title: "撞单 \(id)", session: session, active: "/conflicts",
-                                      data: conflictData(view, session: session), notice: Flash.message(request))
+                                      data: conflictData(view, session: session, names: try await officeNames()),
+                                      notice: Flash.message(request))
         }
 
         shell.action(router, "/conflicts/:id/decide", roles: Self.act) { _, context, session, form in
@@ -109,7 +118,7 @@ public struct HubConsole: Sendable {
         }
     }
 
-    func conflictData(_ view: ConflictView, session: ConsoleSession) -> [String: Any] {
+    func conflictData(_ view: ConflictView, session: ConsoleSession, names: [String: String]) -> [String: Any] {
         let now = Date()
         let policy = configuration.policy
         let holder = view.parties.first { $0.isHolder } ?? view.parties.first
@@ -130,7 +139,7 @@ public struct HubConsole: Sendable {
         let parties: [[String: Any]] = view.parties.map { party in
             let until = policy.protectedUntil(reportedAt: party.reportedAt, lastProgressAt: party.lastProgressAt)
             return [
-                "claim": party.claimID, "office": party.office, "holder": party.isHolder, "investor": party.investorName,
+                "claim": party.claimID, "office": names[party.office] ?? party.office, "holder": party.isHolder, "investor": party.investorName,
                 "name": Highlight.mark(party.investorName, CompanyName(party.investorName).brand),
                 "code": party.creditCode ?? "未填", "project": party.projectName ?? "-", "industry": party.industry ?? "-",
                 "investment": party.investmentWan.map { String(format: "%.0f 万元", $0) } ?? "-", "stage": party.stage.chineseName,
@@ -157,8 +166,8 @@ public struct HubConsole: Sendable {
             "current": view.currentDecision as Any,
             "canAct": Self.act.contains(session.user.role),
             "kinds": kinds.map { ["value": $0.0, "label": $0.1, "selected": $0.0 == recommendation.decision.kind] },
-            "offices": offices.map { ["office": $0, "first": $0 == holder?.office] },
-            "claims": view.parties.map { ["claim": $0.claimID, "office": $0.office] },
+            "offices": offices.map { ["office": $0, "label": names[$0] ?? $0, "first": $0 == holder?.office] },
+            "claims": view.parties.map { ["claim": $0.claimID, "office": names[$0.office] ?? $0.office] },
         ]
     }
 
@@ -169,6 +178,7 @@ public struct HubConsole: Sendable {
             let desk = DispatchDesk(logger: logger)
             let leads = try await desk.cityLeads(client: client)
             let assignments = try await desk.assignments(county: nil, client: client)
+            let names = try await officeNames()
             let now = Date()
             return await shell.render("dispatch", title: "市级派单", session: session, active: "/dispatch", data: [
                 "leads": leads.reversed().map { lead in
@@ -178,7 +188,7 @@ public struct HubConsole: Sendable {
                      "status": Format.cityLeadStatus(lead.status), "pool": lead.status == "pool"] as [String: Any]
                 },
                 "assignments": assignments.reversed().map { a in
-                    ["id": a.id, "county": a.county, "investor": a.investorName, "assigned": Format.time(a.assignedAt),
+                    ["id": a.id, "county": names[a.county] ?? a.county, "investor": a.investorName, "assigned": Format.time(a.assignedAt),
                      "respondBy": Format.time(a.respondBy), "assessBy": Format.time(a.assessBy), "status": AssignmentText.status(a.status),
                      "overdue": a.isOverdue(now: now), "reason": a.reason ?? "",
                      "responded": a.respondedAt.map(Format.time) ?? ""] as [String: Any]
@@ -193,6 +203,7 @@ public struct HubConsole: Sendable {
             let desk = DispatchDesk(logger: logger)
             let lead = try await desk.cityLead(id, client: client)
             let ranked = try await desk.recommend(lead, client: client)
+            let names = try await officeNames()
             return await shell.render("dispatch_lead", title: "派单：\(lead.investorName)", session: session, active: "/dispatch", data: [
                 "id": lead.id.uuidString.lowercased(), "investor": lead.investorName, "project": lead.projectName ?? "-",
                 "industry": lead.industry ?? "-", "chain": lead.chain ?? "-", "code": lead.creditCode ?? "未填",
@@ -200,7 +211,7 @@ public struct HubConsole: Sendable {
                 "energy": lead.energyTce.map(DispatchScoring.format) ?? "-", "status": Format.cityLeadStatus(lead.status),
                 "pool": lead.status == "pool", "canAct": Self.act.contains(session.user.role),
                 "ranked": ranked.enumerated().map { index, county in
-                    ["rank": index + 1, "county": county.county, "score": DispatchScoring.format(county.score), "top": index == 0,
+                    ["rank": index + 1, "county": county.county, "label": names[county.county] ?? county.county, "score": DispatchScoring.format(county.score), "top": index == 0,
                      "factors": county.factors.map { f in
                          ["points": (f.points >= 0 ? "+" : "") + DispatchScoring.format(f.points), "explanation": f.explanation,
                           "negative": f.points < 0] as [String: Any]
@@ -251,18 +262,19 @@ public struct HubConsole: Sendable {
             let byClaim = Dictionary(reviews.map { ($0.claim, $0.entries) }, uniquingKeysWith: { a, _ in a })
             let now = Date()
             let counties = counts.keys.sorted()
+            let names = try await officeNames()
             return await shell.render("projects", title: "项目", session: session, active: "/projects", data: [
                 "q": query["q"] ?? "",
-                "counties": counties.map { ["county": $0, "selected": $0 == query["county"], "total": counts[$0]?.values.reduce(0, +) ?? 0] },
+                "counties": counties.map { ["county": $0, "label": names[$0] ?? $0, "selected": $0 == query["county"], "total": counts[$0]?.values.reduce(0, +) ?? 0] },
                 "stages": LeadStage.allCases.map { ["value": $0.rawValue, "label": $0.chineseName, "selected": $0 == stage] },
                 "byCounty": counties.map { county in
-                    ["county": county, "cells": LeadStage.allCases.map { ["count": counts[county]?[$0] ?? 0] }] as [String: Any]
+                    ["county": names[county] ?? county, "cells": LeadStage.allCases.map { ["count": counts[county]?[$0] ?? 0] }] as [String: Any]
                 },
                 "stageHeads": LeadStage.allCases.map { ["label": $0.chineseName] },
                 "projects": found.map { p in
                     let entries = byClaim[p.claim] ?? []
                     return [
-                        "claim": p.claim, "office": p.office, "investor": p.investorName, "code": p.creditCode ?? "-",
+                        "claim": p.claim, "office": names[p.office] ?? p.office, "investor": p.investorName, "code": p.creditCode ?? "-",
                         "project": p.projectName ?? "-", "stage": p.stage.chineseName, "status": Format.claimStatus(p.status),
                         "reported": Format.time(p.reportedAt),
                         "pending": entries.filter(\.isPending).map { ["name": $0.departmentName, "waited": Format.age($0.waited(now: now))] },
@@ -311,7 +323,8 @@ public struct HubConsole: Sendable {
                 claim.reached[stage] != nil || (claim.stage != .dropped && claim.stage >= stage)
             }.count))
         }
-        let perCounty = rows.filter { $0.scope != Cockpit.total }.map { SVGChart.Bar($0.scope, Double($0.leadsFiled)) }
+        let names = try await officeNames()
+        let perCounty = rows.filter { $0.scope != Cockpit.total }.map { SVGChart.Bar(names[$0.scope] ?? $0.scope, Double($0.leadsFiled)) }
         let hours = input.assignments.filter { $0.assignedAt >= from && $0.assignedAt < to }
             .compactMap { a in a.respondedAt.map { $0.timeIntervalSince(a.assignedAt) / 3600 } }
         let response = Buckets.histogram(hours, edges: [0, 2, 4, 8, 12, 24, 48, 72], unit: "h")

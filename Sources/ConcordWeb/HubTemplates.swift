@@ -75,12 +75,12 @@ enum HubTemplates {
           <select name="kind" id="decision_kind" required>{{#kinds}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/kinds}}</select>
         </label>
         <div class="row">
-          <label data-kind="award">判归区县 <select name="office">{{#offices}}<option value="{{office}}"{{#first}} selected{{/first}}>{{office}}</option>{{/offices}}</select></label>
-          <label data-kind="transfer">转出区县 <select name="from">{{#offices}}<option value="{{office}}"{{#first}} selected{{/first}}>{{office}}</option>{{/offices}}</select></label>
-          <label data-kind="transfer">转入区县 <select name="to">{{#offices}}<option value="{{office}}">{{office}}</option>{{/offices}}</select></label>
+          <label data-kind="award">判归区县 <select name="office">{{#offices}}<option value="{{office}}"{{#first}} selected{{/first}}>{{label}}</option>{{/offices}}</select></label>
+          <label data-kind="transfer">转出区县 <select name="from">{{#offices}}<option value="{{office}}"{{#first}} selected{{/first}}>{{label}}</option>{{/offices}}</select></label>
+          <label data-kind="transfer">转入区县 <select name="to">{{#offices}}<option value="{{office}}">{{label}}</option>{{/offices}}</select></label>
           <label data-kind="reject">驳回报备 <select name="claim">{{#claims}}<option value="{{claim}}">#{{claim}}（{{office}}）</option>{{/claims}}</select></label>
         </div>
-        <fieldset data-kind="joint"><legend>联合招引的区县</legend>{{#offices}}<label class="inline"><input type="checkbox" name="offices" value="{{office}}" checked> {{office}}</label> {{/offices}}</fieldset>
+        <fieldset data-kind="joint"><legend>联合招引的区县</legend>{{#offices}}<label class="inline"><input type="checkbox" name="offices" value="{{office}}" checked> {{label}}</label> {{/offices}}</fieldset>
         <div class="row">
           <label data-kind="transfer joint">分成比例（如 50:50） <input name="split" placeholder="50:50"></label>
           <label data-kind="transfer">分成年限 <input name="years" type="number" min="1" max="50" value="5"></label>
@@ -137,11 +137,11 @@ enum HubTemplates {
     {{^ranked}}<p class="muted">还没有区县画像：请先用 <code>concord county profile set</code> 设置。</p>{{/ranked}}
     <table id="ranking">
     <thead><tr><th>名次</th><th>区县</th><th>推荐分</th><th>理由</th>{{#canAct}}{{#pool}}<th>派单</th>{{/pool}}{{/canAct}}</tr></thead>
-    <tbody>{{#ranked}}<tr><td>{{rank}}</td><td>{{county}}{{#top}} <span class="badge held">首选</span>{{/top}}</td><td>{{score}}</td>
+    <tbody>{{#ranked}}<tr><td>{{rank}}</td><td>{{label}}{{#top}} <span class="badge held">首选</span>{{/top}}</td><td>{{score}}</td>
       <td><ul>{{#factors}}<li{{#negative}} class="error"{{/negative}}>{{points}} {{explanation}}</li>{{/factors}}</ul></td>
       {{#canAct}}{{#pool}}<td><form method="post" action="/dispatch/{{id}}/assign" class="stack">
         <input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="county" value="{{county}}">
-        <label>附言 <input name="note" placeholder="如：请 3 日内完成评估"></label><button type="submit">派给 {{county}}</button></form></td>{{/pool}}{{/canAct}}
+        <label>附言 <input name="note" placeholder="如：请 3 日内完成评估"></label><button type="submit">派给 {{label}}</button></form></td>{{/pool}}{{/canAct}}
     </tr>{{/ranked}}</tbody>
     </table>
     <p><a href="/dispatch">返回派单列表</a></p>
@@ -151,7 +151,7 @@ enum HubTemplates {
     <h1>项目</h1>
     <form method="get" action="/projects" class="filters">
       <label>名称或信用代码 <input name="q" value="{{q}}" placeholder="如 观途 或 91110000600037341L"></label>
-      <label>区县 <select name="county"><option value="">全部</option>{{#counties}}<option value="{{county}}"{{#selected}} selected{{/selected}}>{{county}}（{{total}}）</option>{{/counties}}</select></label>
+      <label>区县 <select name="county"><option value="">全部</option>{{#counties}}<option value="{{county}}"{{#selected}} selected{{/selected}}>{{label}}（{{total}}）</option>{{/counties}}</select></label>
       <label>阶段 <select name="stage"><option value="">全部</option>{{#stages}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/stages}}</select></label>
       <button type="submit">查找</button>
     </form>

@@ -150,7 +150,7 @@ import ZeroMQ
             let ranking = try await agent.get(leadPath)
             #expect(ranking.status == .ok)
             #expect(ranking.body.contains("ranking"))
-            #expect(ranking.body.contains("派给 360404"))
+            #expect(ranking.body.contains("派给 区县360404 360404"))
             let badNumber = try await agent.post("/dispatch/leads", [("investor_name", "某公司"), ("land_mu", "很多")])
             #expect(badNumber.status == .badRequest)
             let assigned = try await agent.post(leadPath + "/assign", [("county", "360404"), ("note", "请 3 日内评估")])

@@ -36,13 +36,15 @@ struct NavItem: Sendable {
 /// server before any handler runs.
 public struct ConsoleShell: Sendable {
     public typealias Context = BasicRequestContext
-    public static let cookieName = "concord_session"
-    /// The login form's CSRF token, also sent as this cookie (double submit): a form posted from
-    /// another site cannot log the browser in as someone else.
-    public static let loginCookieName = "concord_login"
 
     let title: String
     let officeName: String
+    /// The session cookie's name, one per console (`concord_hub`, `concord_360402`): cookies are
+    /// not kept apart by port, and the consoles of one machine must not overwrite each other's.
+    public let cookieName: String
+    /// The login form's CSRF token is also sent in this cookie (double submit): a form posted from
+    /// another site cannot log the browser in as someone else.
+    var loginCookieName: String { cookieName + "_login" }
     let roles: [ConsoleRole]
     let nav: [NavItem]
     let users: UserStore
@@ -53,9 +55,10 @@ public struct ConsoleShell: Sendable {
     /// A notice at the top of every page (the node's offline banner), read per request.
     let banner: @Sendable () async -> String?
 
-    init(title: String, officeName: String, roles: [ConsoleRole], nav: [NavItem], client: PostgresClient, logger: Logger,
-         passwordCost: UInt8, banner: @escaping @Sendable () async -> String? = { nil }) {
+    init(title: String, officeName: String, cookieName: String, roles: [ConsoleRole], nav: [NavItem], client: PostgresClient,
+         logger: Logger, passwordCost: UInt8, banner: @escaping @Sendable () async -> String? = { nil }) {
         self.title = title
+        self.cookieName = cookieName
         self.officeName = officeName
         self.roles = roles
         self.nav = nav
@@ -65,6 +68,12 @@ public struct ConsoleShell: Sendable {
         self.throttle = LoginThrottle()
         self.templates = Templates.library
         self.banner = banner
+    }
+
+    /// A console's routes as an HTTP server for the daemon's ServiceGroup.
+    func application(_ router: Router<Context>, at address: ConsoleAddress, serverName: String) -> some ApplicationProtocol {
+        Application(router: router, configuration: .init(address: .hostname(address.host, port: address.port), serverName: serverName),
+                    logger: logger)
     }
 
     // MARK: Responses
@@ -153,6 +162,11 @@ public struct ConsoleShell: Sendable {
             return await failure(error.closureError!, session: session)
         case let error as ConsoleError:
             return await errorPage(error, session: session)
+        case let error as HTTPError:
+            // Hummingbird's own refusals: a path parameter of the wrong type, a body too large.
+            let message = error.status == .contentTooLarge ? "提交的内容过大（上限 4 MB）" : "请求的地址或内容不正确"
+            return await errorPage(ConsoleError(error.status, error.status == .contentTooLarge ? "BODY_TOO_LARGE" : "BAD_REQUEST", message),
+                                   session: session)
         case let error as StoreError:
             let status: HTTPResponse.Status = switch error.code {
             case .notFound: .notFound
@@ -173,12 +187,15 @@ public struct ConsoleShell: Sendable {
     // MARK: Sessions and authorisation
 
     func session(of request: Request) async -> ConsoleSession? {
-        guard let token = request.cookies[Self.cookieName]?.value else { return nil }
+        guard let token = request.cookies[cookieName]?.value else { return nil }
         return try? await users.session(token: token)
     }
 
     static func safeNext(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"), next.count < 500 else { return "/" }
+        // Browsers drop tabs and line breaks from a URL, so "/\t/evil.example" would become
+        // "//evil.example": anything but printable ASCII after a single leading slash is refused.
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), next.count < 500,
+              next.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F && $0 != "\\" }) else { return "/" }
         return next
     }
 
@@ -265,7 +282,7 @@ public struct ConsoleShell: Sendable {
             "next": next, "username": username, "error": error as Any, "loginToken": token,
         ], status: status)
         response.headers.append(HTTPField(name: .setCookie, value: Cookie(
-            name: Self.loginCookieName, value: token, maxAge: 3600, path: "/login", secure: false, httpOnly: true,
+            name: loginCookieName, value: token, maxAge: 3600, path: "/login", secure: false, httpOnly: true,
             sameSite: .strict).description))
         return response
     }
@@ -286,17 +303,21 @@ public struct ConsoleShell: Sendable {
             return await self.loginPage(next: next, username: "", status: .ok, error: nil)
         }
         router.post("/login") { request, _ -> Response in
-            let form = (try? await Self.form(request)) ?? FormData()
-            let username = (form["username"] ?? "").lowercased()
+            // Before anyone is known: a small url-encoded body only, and a name of the allowed shape.
+            let buffer = (try? await request.body.collect(upTo: 8 * 1024)) ?? ByteBuffer()
+            let form = FormData.urlEncoded(String(decoding: buffer.readableBytesView, as: UTF8.self))
+            let typed = (form["username"] ?? "").lowercased()
+            let username = UserStore.isValidUsername(typed) ? typed : ""
             let password = form.fields["password"]?.first ?? ""
             let next = Self.safeNext(form["next"])
-            guard let expected = request.cookies[Self.loginCookieName]?.value,
+            guard let expected = request.cookies[self.loginCookieName]?.value,
                   Self.constantTimeEqual(form.fields["_csrf"]?.first ?? "", expected) else {
                 return await self.loginPage(next: next, username: username, status: .forbidden,
                                             error: "登录表单已失效，请重新输入后登录 [CSRF_TOKEN_INVALID]")
             }
-            if let wait = await self.throttle.retryAfter(username) {
-                await self.audit(actor: username, action: "console.login.throttled", subject: "user:\(username)", [:])
+            // The attempt counts as a failure from the start, so parallel attempts cannot slip past
+            // the limit while their passwords are being checked; a success clears it.
+            if let wait = await self.throttle.begin(username.isEmpty ? "-" : username) {
                 var response = await self.loginPage(next: next, username: username, status: .tooManyRequests,
                                                      error: "登录失败次数过多，请 \(Int(wait / 60) + 1) 分钟后再试 [LOGIN_THROTTLED]")
                 response.headers[.retryAfter] = String(Int(wait))
@@ -308,9 +329,13 @@ public struct ConsoleShell: Sendable {
             } catch {
                 return await self.failure(error, session: nil)
             }
-            guard let user, self.roles.contains(user.role) else {
-                await self.throttle.fail(username)
-                await self.audit(actor: username, action: "console.login.failed", subject: "user:\(username)", [:])
+            guard !username.isEmpty, let user, self.roles.contains(user.role) else {
+                let subject = username.isEmpty ? "user:(invalid name)" : "user:\(username)"
+                await self.audit(actor: username.isEmpty ? "-" : username, action: "console.login.failed", subject: subject, [:])
+                if await self.throttle.retryAfter(username.isEmpty ? "-" : username) != nil {
+                    // Audited once, when the name is locked; the refusals after it are cheap and not.
+                    await self.audit(actor: username, action: "console.login.locked", subject: subject, [:])
+                }
                 return await self.loginPage(next: next, username: username, status: .unauthorized,
                                             error: "用户名或密码不正确 [LOGIN_FAILED]")
             }
@@ -320,10 +345,10 @@ public struct ConsoleShell: Sendable {
                 await self.audit(actor: user.username, action: "console.login", subject: "user:\(user.username)", [:])
                 var extra = HTTPFields()
                 extra.append(HTTPField(name: .setCookie, value: Cookie(
-                    name: Self.cookieName, value: token, maxAge: Int(UserStore.sessionLifetime), path: "/",
+                    name: self.cookieName, value: token, maxAge: Int(UserStore.sessionLifetime), path: "/",
                     secure: false, httpOnly: true, sameSite: .strict).description))
                 extra.append(HTTPField(name: .setCookie, value: Cookie(
-                    name: Self.loginCookieName, value: "", maxAge: 0, path: "/login", secure: false, httpOnly: true,
+                    name: self.loginCookieName, value: "", maxAge: 0, path: "/login", secure: false, httpOnly: true,
                     sameSite: .strict).description))
                 return Self.redirect(next, extra: extra)
             } catch {
@@ -331,10 +356,10 @@ public struct ConsoleShell: Sendable {
             }
         }
         action(router, "/logout", roles: Set(ConsoleRole.allCases)) { request, _, session, _ in
-            if let token = request.cookies[Self.cookieName]?.value { try await self.users.closeSession(token: token) }
+            if let token = request.cookies[self.cookieName]?.value { try await self.users.closeSession(token: token) }
             await self.audit(actor: session.user.username, action: "console.logout", subject: "user:\(session.user.username)", [:])
             var extra = HTTPFields()
-            extra[.setCookie] = Cookie(name: Self.cookieName, value: "", maxAge: 0, path: "/", secure: false, httpOnly: true,
+            extra[.setCookie] = Cookie(name: self.cookieName, value: "", maxAge: 0, path: "/", secure: false, httpOnly: true,
                                        sameSite: .strict).description
             return Self.redirect("/login", extra: extra)
         }

@@ -57,35 +57,31 @@ public struct FormData: Sendable, Equatable {
         return nil
     }
 
-    /// Parses a `multipart/form-data` body (RFC 7578). Returns nil when the body does not follow
-    /// the format, so the caller can refuse it with a clear message.
+    /// Parses a `multipart/form-data` body (RFC 7578): `--boundary CRLF part (CRLF --boundary CRLF
+    /// part)* CRLF --boundary--`. Returns nil when the body does not follow the format (a missing
+    /// closing delimiter included), so the caller can refuse it with a clear message.
     public static func multipart(_ body: [UInt8], boundary: String) -> FormData? {
-        let delimiter = Array("--\(boundary)".utf8)
+        let first = Array("--\(boundary)".utf8)
+        let next = Array("\r\n--\(boundary)".utf8)
+        guard body.count >= first.count, Array(body[0..<first.count]) == first else { return nil }
         var form = FormData()
-        var positions: [Int] = []
-        var index = 0
-        while let found = find(delimiter, in: body, from: index) {
-            positions.append(found)
-            index = found + delimiter.count
-        }
-        guard positions.count >= 2 else { return nil }
-        for (start, end) in zip(positions, positions.dropFirst()) {
-            var partStart = start + delimiter.count
-            // Skip the CRLF after the delimiter line.
-            guard partStart + 2 <= body.count, body[partStart] == 13, body[partStart + 1] == 10 else { return nil }
-            partStart += 2
-            // The part ends with CRLF before the next delimiter.
-            let partEnd = end - 2
-            guard partEnd >= partStart, body[partEnd] == 13, body[partEnd + 1] == 10 else { return nil }
-            let part = Array(body[partStart..<partEnd])
+        var position = first.count
+        while true {
+            // After a delimiter: "--" closes the body, CRLF starts a part.
+            guard position + 2 <= body.count else { return nil }
+            if body[position] == 45, body[position + 1] == 45 { return form }
+            guard body[position] == 13, body[position + 1] == 10 else { return nil }
+            position += 2
+            guard let end = find(next, in: body, from: position) else { return nil }
+            let part = Array(body[position..<end])
             guard let split = find([13, 10, 13, 10], in: part, from: 0) else { return nil }
             let headerText = String(decoding: part[0..<split], as: UTF8.self)
             let content = Array(part[(split + 4)...])
             var name: String?
             var filename: String?
             for line in headerText.components(separatedBy: "\r\n") where line.lowercased().hasPrefix("content-disposition:") {
-                name = parameter("name", in: line)
-                filename = parameter("filename", in: line)
+                let parameters = dispositionParameters(String(line.dropFirst("content-disposition:".count)))
+                (name, filename) = (parameters["name"], parameters["filename"])
             }
             guard let name else { return nil }
             if let filename {
@@ -93,18 +89,39 @@ public struct FormData: Sendable, Equatable {
             } else {
                 form.append(name, String(decoding: content, as: UTF8.self))
             }
+            position = end + next.count
         }
-        return form
     }
 
-    static func parameter(_ key: String, in line: String) -> String? {
-        for piece in line.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespaces) }) {
-            guard piece.hasPrefix("\(key)=") else { continue }
-            var value = String(piece.dropFirst(key.count + 1))
-            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
-            return value
+    /// The parameters of a Content-Disposition value (`form-data; name="a"; filename="b;c.csv"`),
+    /// quoted strings read with their backslash escapes, so a `;` inside quotes does not split.
+    static func dispositionParameters(_ value: String) -> [String: String] {
+        var parameters: [String: String] = [:]
+        var scalars = Array(value.unicodeScalars)[...]
+        func skipSpaces() { while let c = scalars.first, c == " " || c == "\t" { scalars.removeFirst() } }
+        while !scalars.isEmpty {
+            skipSpaces()
+            var key = ""
+            while let c = scalars.first, c != "=", c != ";" { key.unicodeScalars.append(c); scalars.removeFirst() }
+            var parsed = ""
+            if scalars.first == "=" {
+                scalars.removeFirst()
+                if scalars.first == "\"" {
+                    scalars.removeFirst()
+                    while let c = scalars.popFirst(), c != "\"" {
+                        if c == "\\", let escaped = scalars.popFirst() { parsed.unicodeScalars.append(escaped) } else { parsed.unicodeScalars.append(c) }
+                    }
+                    while let c = scalars.first, c != ";" { _ = c; scalars.removeFirst() }
+                } else {
+                    while let c = scalars.first, c != ";" { parsed.unicodeScalars.append(c); scalars.removeFirst() }
+                    parsed = parsed.trimmingCharacters(in: .whitespaces)
+                }
+            }
+            if scalars.first == ";" { scalars.removeFirst() }
+            let trimmed = key.trimmingCharacters(in: .whitespaces).lowercased()
+            if !trimmed.isEmpty, parameters[trimmed] == nil { parameters[trimmed] = parsed }
         }
-        return nil
+        return parameters
     }
 
     static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {

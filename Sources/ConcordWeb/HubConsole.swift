@@ -23,7 +23,7 @@ public struct HubConsole: Sendable {
         self.client = client
         self.logger = logger
         self.shell = ConsoleShell(
-            title: "招商协同 · 市级协调台", officeName: "市级协同中心", roles: ConsoleRole.roles(hub: true),
+            title: "招商协同 · 市级协调台", officeName: "市级协同中心", cookieName: "concord_hub", roles: ConsoleRole.roles(hub: true),
             nav: [NavItem(path: "/conflicts", label: "撞单", roles: nil), NavItem(path: "/dispatch", label: "派单", roles: nil),
                   NavItem(path: "/projects", label: "项目", roles: nil), NavItem(path: "/cockpit", label: "驾驶舱", roles: nil),
                   NavItem(path: "/tenants", label: "租户与密钥", roles: nil)],
@@ -44,9 +44,7 @@ public struct HubConsole: Sendable {
 
     /// The console as a service for the hub's ServiceGroup.
     public func application(at address: ConsoleAddress) -> some ApplicationProtocol {
-        Application(router: router(), configuration: .init(address: .hostname(address.host, port: address.port),
-                                                           serverName: "concord-hub-console"),
-                    logger: logger)
+        shell.application(router(), at: address, serverName: "concord-hub-console")
     }
 
     /// "濂溪区 360402" for each tenant code, so coordinators read names rather than codes.
@@ -161,7 +159,7 @@ public struct HubConsole: Sendable {
                                "reasons": recommendation.reasons, "kind": recommendation.decision.kind],
             "decisions": view.decisions.map { d in
                 ["id": d.id, "summary": d.summary, "reason": d.reason, "coordinator": d.coordinator, "at": Format.time(d.decidedAt),
-                 "current": d.id == view.currentDecision, "supersedes": d.supersedes.map { "#\($0)" } ?? ""] as [String: Any]
+                 "current": d.id == view.currentDecision, "supersedes": d.supersedes.map { "#\($0)" } as Any] as [String: Any]
             },
             "current": view.currentDecision as Any,
             "canAct": Self.act.contains(session.user.role),
@@ -190,7 +188,7 @@ public struct HubConsole: Sendable {
                 "assignments": assignments.reversed().map { a in
                     ["id": a.id, "county": names[a.county] ?? a.county, "investor": a.investorName, "assigned": Format.time(a.assignedAt),
                      "respondBy": Format.time(a.respondBy), "assessBy": Format.time(a.assessBy), "status": AssignmentText.status(a.status),
-                     "overdue": a.isOverdue(now: now), "reason": a.reason ?? "",
+                     "overdue": a.isOverdue(now: now), "reason": a.reason.flatMap { $0.isEmpty ? nil : $0 } as Any,
                      "responded": a.respondedAt.map(Format.time) ?? ""] as [String: Any]
                 },
                 "overdueCount": assignments.filter { $0.isOverdue(now: now) }.count,
@@ -281,7 +279,7 @@ public struct HubConsole: Sendable {
                         "answered": entries.filter { !$0.isPending }.map { ["name": $0.departmentName, "verdict": ReviewStatus.verdictNames[$0.verdict ?? ""] ?? ($0.verdict ?? "")] },
                         "opinions": p.opinions.map { o in
                             ["department": o.departmentName, "verdict": OpinionVerdict(rawValue: o.verdict)?.chineseName ?? o.verdict,
-                             "text": o.text, "conditions": o.conditions ?? "", "at": Format.time(o.givenAt)] as [String: Any]
+                             "text": o.text, "conditions": o.conditions.flatMap { $0.isEmpty ? nil : $0 } as Any, "at": Format.time(o.givenAt)] as [String: Any]
                         },
                     ] as [String: Any]
                 },
@@ -299,6 +297,7 @@ public struct HubConsole: Sendable {
         var response: [SVGChart.Bar]
         var conflicts: [SVGChart.Bar]
         var reviews: [ReviewDesk.Project]
+        var names: [String: String]
         var from: Date
         var to: Date
     }
@@ -328,14 +327,14 @@ public struct HubConsole: Sendable {
         let hours = input.assignments.filter { $0.assignedAt >= from && $0.assignedAt < to }
             .compactMap { a in a.respondedAt.map { $0.timeIntervalSince(a.assignedAt) / 3600 } }
         let response = Buckets.histogram(hours, edges: [0, 2, 4, 8, 12, 24, 48, 72], unit: "h")
-        let conflicts = Buckets.monthly(input.conflicts.map(\.openedAt).filter { $0 >= from && $0 < to }, now: min(now, to), months: 12)
+        let conflicts = Buckets.monthly(input.conflicts.map(\.openedAt).filter { $0 >= from && $0 < to }, now: min(now, to.addingTimeInterval(-1)), months: 12)
         let reviews = try await ReviewDesk(logger: logger).projects(client: client, now: now)
         return CockpitTables(rows: rows, funnel: funnel, perCounty: perCounty, response: response, conflicts: conflicts,
-                             reviews: reviews, from: from, to: to)
+                             reviews: reviews, names: names, from: from, to: to)
     }
 
     static func barTable(_ bars: [SVGChart.Bar], _ label: String, _ value: String) -> String {
-        CSVText.render([[label, value]] + bars.map { [$0.label, SVGChart.number($0.value)] })
+        CSVText.render([[label, value]] + bars.map { [$0.label, SVGChart.number($0.value)] }, neutralizingFormulas: true)
     }
 
     func registerCockpit(_ router: Router<ConsoleShell.Context>) {
@@ -352,10 +351,15 @@ public struct HubConsole: Sendable {
                 "responseChart": SVGChart.columns(t.response, title: "派单答复时长分布", unit: "个"), "response": bars(t.response),
                 "conflictChart": SVGChart.columns(t.conflicts, title: "每月新增撞单", unit: "个"), "conflicts": bars(t.conflicts),
                 "heads": columns.map { ["name": $0.0] },
-                "rows": t.rows.map { row in ["total": row.scope == Cockpit.total, "cells": columns.map { ["value": $0.1(row)] }] as [String: Any] },
+                "rows": t.rows.map { row in
+                    ["total": row.scope == Cockpit.total,
+                     "cells": columns.enumerated().map { index, column in
+                         ["value": index == 0 ? (t.names[row.scope] ?? row.scope) : column.1(row)]
+                     }] as [String: Any]
+                },
                 "reviews": t.reviews.map { p in
                     let (answered, pending) = ReviewStatus.counts(p.entries)
-                    return ["claim": p.claim, "office": p.office, "investor": p.investorName, "answered": answered, "pending": pending, "hasPending": pending > 0,
+                    return ["claim": p.claim, "office": t.names[p.office] ?? p.office, "investor": p.investorName, "answered": answered, "pending": pending, "hasPending": pending > 0,
                             "longest": Format.age(p.entries.filter(\.isPending).map { $0.waited(now: now) }.max() ?? 0)] as [String: Any]
                 },
             ])
@@ -364,12 +368,12 @@ public struct HubConsole: Sendable {
             let name = try context.parameters.require("table")
             let t = try await cockpit(request)
             switch name {
-            case "metrics.csv": return ConsoleShell.csv(ReportText.csv(t.rows), filename: "cockpit-metrics.csv")
+            case "metrics.csv": return ConsoleShell.csv(ReportText.csv(t.rows, forDownload: true), filename: "cockpit-metrics.csv")
             case "funnel.csv": return ConsoleShell.csv(Self.barTable(t.funnel, "阶段", "线索数"), filename: "cockpit-funnel.csv")
             case "counties.csv": return ConsoleShell.csv(Self.barTable(t.perCounty, "区县", "报备数"), filename: "cockpit-counties.csv")
             case "response.csv": return ConsoleShell.csv(Self.barTable(t.response, "答复时长", "派单数"), filename: "cockpit-response.csv")
             case "conflicts.csv": return ConsoleShell.csv(Self.barTable(t.conflicts, "月份", "新增撞单"), filename: "cockpit-conflicts.csv")
-            case "reviews.csv": return ConsoleShell.csv(ReviewText.csv(t.reviews, now: Date()), filename: "cockpit-reviews.csv")
+            case "reviews.csv": return ConsoleShell.csv(ReviewText.csv(t.reviews, now: Date(), forDownload: true), filename: "cockpit-reviews.csv")
             default: throw ConsoleError.notFound
             }
         }

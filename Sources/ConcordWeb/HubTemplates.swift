@@ -83,7 +83,7 @@ enum HubTemplates {
         <fieldset data-kind="joint"><legend>联合招引的区县</legend>{{#offices}}<label class="inline"><input type="checkbox" name="offices" value="{{office}}" checked> {{label}}</label> {{/offices}}</fieldset>
         <div class="row">
           <label data-kind="transfer joint">分成比例（如 50:50） <input name="split" placeholder="50:50"></label>
-          <label data-kind="transfer">分成年限 <input name="years" type="number" min="1" max="50" value="5"></label>
+          <label data-kind="transfer">分成年限 <input name="years" type="number" min="1" max="20" value="5"></label>
         </div>
         <label>理由（必填，将通知各当事区县并记入审计链） <textarea name="reason" required></textarea></label>
         <button type="submit">提交裁决</button>

@@ -27,7 +27,7 @@ public struct NodeConsole: Sendable {
         let book = LeadBook(client: client, logger: logger)
         self.book = book
         self.shell = ConsoleShell(
-            title: "招商协同 · 区县工作台", officeName: "\(configuration.name)（\(configuration.tenant)）", roles: ConsoleRole.roles(hub: false),
+            title: "招商协同 · 区县工作台", officeName: "\(configuration.name)（\(configuration.tenant)）", cookieName: "concord_\(configuration.tenant)", roles: ConsoleRole.roles(hub: false),
             nav: [NavItem(path: "/leads", label: "我的线索", roles: nil), NavItem(path: "/leads/new", label: "报备线索", roles: [.officer]),
                   NavItem(path: "/import", label: "批量导入", roles: [.officer]), NavItem(path: "/assignments", label: "市级派单", roles: nil)],
             client: client, logger: logger, passwordCost: passwordCost,
@@ -52,9 +52,7 @@ public struct NodeConsole: Sendable {
     }
 
     public func application(at address: ConsoleAddress) -> some ApplicationProtocol {
-        Application(router: router(), configuration: .init(address: .hostname(address.host, port: address.port),
-                                                           serverName: "concord-node-console"),
-                    logger: logger)
+        shell.application(router(), at: address, serverName: "concord-node-console")
     }
 
     // MARK: Claim states as the officer reads them
@@ -156,7 +154,7 @@ public struct NodeConsole: Sendable {
                 "reviews": reviews.map { ["line": ReviewStatus.describe($0, now: now), "pending": $0.isPending] },
                 "opinions": opinions.map { o in
                     ["at": Format.time(o.at), "department": o.department, "verdict": OpinionVerdict(rawValue: o.verdict)?.chineseName ?? o.verdict,
-                     "text": o.text, "conditions": o.conditions ?? ""] as [String: Any]
+                     "text": o.text, "conditions": o.conditions.flatMap { $0.isEmpty ? nil : $0 } as Any] as [String: Any]
                 },
                 "next": next.map { ["value": $0.rawValue, "label": $0.chineseName] }, "canMove": !next.isEmpty && Self.act.contains(session.user.role),
             ], notice: Flash.message(request))
@@ -247,7 +245,7 @@ public struct NodeConsole: Sendable {
             var imported = ids.makeIterator()
             data["report"] = report.rows.map { row -> [String: Any] in
                 var entry: [String: Any] = ["line": row.line, "name": row.investorName, "ok": row.problems.isEmpty,
-                                            "problems": row.problems.joined(separator: "；"), "warning": row.warning ?? ""]
+                                            "problems": row.problems.joined(separator: "；"), "warning": row.warning as Any]
                 if row.problems.isEmpty, let id = imported.next() {
                     entry["id"] = id.uuidString.lowercased()
                     entry["short"] = String(id.uuidString.lowercased().prefix(8))
@@ -273,7 +271,8 @@ public struct NodeConsole: Sendable {
             return await shell.render("assignments", title: "市级派单", session: session, active: "/assignments", data: [
                 "offers": offers.reversed().map { o in
                     ["id": o.id, "investor": o.investorName, "project": o.projectName ?? "-", "industry": o.industry ?? "-",
-                     "land": o.landMu.map(DispatchScoring.format) ?? "-", "note": o.note ?? "", "explanation": o.explanation ?? "",
+                     "land": o.landMu.map(DispatchScoring.format) ?? "-", "note": o.note.flatMap { $0.isEmpty ? nil : $0 } as Any,
+                     "explanation": o.explanation.flatMap { $0.isEmpty ? nil : $0 } as Any,
                      "offered": Format.time(o.offeredAt), "respondBy": Format.time(o.respondBy), "assessBy": Format.time(o.assessBy),
                      "status": AssignmentText.status(o.status), "open": o.status == "offered", "overdue": o.isOverdue(now: now),
                      "lead": o.leadID.map { $0.uuidString.lowercased() } as Any] as [String: Any]

@@ -207,8 +207,8 @@ public enum ReportText {
         return lines.joined(separator: "\n")
     }
 
-    public static func csv(_ rows: [CockpitRow]) -> String {
-        CSVText.render([columns.map(\.0)] + rows.map { row in columns.map { $0.1(row) } })
+    public static func csv(_ rows: [CockpitRow], forDownload: Bool = false) -> String {
+        CSVText.render([columns.map(\.0)] + rows.map { row in columns.map { $0.1(row) } }, neutralizingFormulas: forDownload)
     }
 
     public static func json(_ rows: [CockpitRow]) -> String {
@@ -256,7 +256,7 @@ public enum ReviewText {
     }
 
     /// One row per project and department.
-    public static func csv(_ projects: [ReviewDesk.Project], now: Date) -> String {
+    public static func csv(_ projects: [ReviewDesk.Project], now: Date, forDownload: Bool = false) -> String {
         var rows = [["项目", "区县", "投资方", "阶段", "部门", "部门名称", "状态", "意见", "推送时间", "答复时间", "时长小时"]]
         for project in projects {
             for entry in project.entries {
@@ -267,7 +267,7 @@ public enum ReviewText {
                              entry.answeredAt.map(Timestamp.format) ?? "", hours(entry.waited(now: now))])
             }
         }
-        return CSVText.render(rows)
+        return CSVText.render(rows, neutralizingFormulas: forDownload)
     }
 
     public static func json(_ projects: [ReviewDesk.Project], now: Date) -> String {

@@ -65,6 +65,13 @@ public struct UserStore: Sendable {
         return String((0..<16).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
     }
 
+    /// The shape console_users.username allows.
+    public static func isValidUsername(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, name.unicodeScalars.count <= 63 else { return false }
+        func allowed(_ s: Unicode.Scalar) -> Bool { ("a"..."z").contains(s) || ("0"..."9").contains(s) }
+        return allowed(first) && name.unicodeScalars.allSatisfy { allowed($0) || $0 == "." || $0 == "_" || $0 == "-" }
+    }
+
     public static func passwordProblem(_ password: String) -> String? {
         if password.count < minimumPasswordLength { return "密码至少 \(minimumPasswordLength) 个字符" }
         if password.utf8.count > 72 { return "密码不能超过 72 字节（bcrypt 的上限）" }
@@ -146,14 +153,12 @@ public struct UserStore: Sendable {
                                  createdAt: created, disabledAt: disabled), hash)
         }
         guard let (user, hash) = found else {
-            _ = try await verify(password, hash: Self.decoyHash)
+            // Hashing at this store's cost takes as long as checking a password hashed at it.
+            _ = try await self.hash(password)
             return nil
         }
         return try await verify(password, hash: hash) ? user : nil
     }
-
-    /// A valid bcrypt hash of a random string, checked against when the user does not exist.
-    static let decoyHash = Bcrypt.hash(UserStore.randomToken(), cost: UserStore.defaultCost)
 
     /// Opens a session; returns the cookie value (only its SHA-256 is stored).
     public func openSession(for user: ConsoleUser, now: Date = Date()) async throws -> String {
@@ -225,6 +230,14 @@ public actor LoginThrottle {
     public init(_ book: ThrottleBook = ThrottleBook()) { self.book = book }
 
     public func retryAfter(_ key: String, now: Date = Date()) -> TimeInterval? { book.retryAfter(key, now: now) }
-    public func fail(_ key: String, now: Date = Date()) { book.fail(key, now: now) }
+
+    /// Starts an attempt: nil when it may go on (it is counted as a failure until `succeed`), or
+    /// the seconds to wait when the name is locked.
+    public func begin(_ key: String, now: Date = Date()) -> TimeInterval? {
+        if let wait = book.retryAfter(key, now: now) { return wait }
+        book.fail(key, now: now)
+        return nil
+    }
+
     public func succeed(_ key: String) { book.succeed(key) }
 }

@@ -42,7 +42,7 @@ import ZeroMQ
     }
 
     @Test func loginIsRequiredThrottledAndSetsAStrictCookie() async throws {
-        try await Self.withHub { _, _, client in
+        try await Self.withHub { db, _, client in
             let agent = Agent(client)
             let anonymous = try await agent.get("/conflicts")
             #expect(anonymous.status == .seeOther)
@@ -75,6 +75,11 @@ import ZeroMQ
             let locked = try await victim.tryLogin("city-view", WebFixture.password)
             #expect(locked.status == .tooManyRequests)
             #expect(locked.body.contains("LOGIN_THROTTLED"))
+            #expect(try await WebFixture.scalar(db, "SELECT count(*)::int FROM audit_chain WHERE action = 'console.login.locked'") == 1,
+                    "the lock is audited once; the refusals after it are not")
+            // A name that cannot exist is refused like a wrong password, without growing the throttle.
+            let junk = try await Agent(client).tryLogin(String(repeating: "x", count: 5000), WebFixture.password)
+            #expect(junk.status == .unauthorized)
         }
     }
 
@@ -91,6 +96,7 @@ import ZeroMQ
             #expect(page.body.contains("字号相同"), "the match's reasons are shown")
             #expect(!page.body.contains("decide-form"), "a viewer gets no arbitration form")
             #expect(try await viewer.get("/conflicts/999").status == .notFound)
+            #expect(try await viewer.get("/conflicts/abc").status == .badRequest, "a malformed id is the request's fault, not a 500")
 
             // A viewer's decision is refused on the server even with a valid token.
             let refused = try await viewer.post("/conflicts/1/decide", [("kind", "award"), ("office", "360402"), ("reason", "试图裁决")])

@@ -40,6 +40,12 @@ import Testing
         #expect(form.files["file"]?.filename == "名单.csv")
         #expect(String(decoding: form.files["file"]?.bytes ?? [], as: UTF8.self) == "investor_name\r\n某公司\r\n")
         #expect(FormData.multipart(Array("no boundary here".utf8), boundary: "XyZ") == nil)
+        let unclosed = Array("--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--XyZ\r\nContent-Disposition: form-data; name=\"b\"\r\n\r\n2".utf8)
+        #expect(FormData.multipart(unclosed, boundary: "XyZ") == nil, "a body without its closing delimiter is refused, not cut")
+        let quoted = Array("--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a;b \\\"c\\\".csv\"\r\n\r\nx\r\n--XyZ--\r\n".utf8)
+        #expect(FormData.multipart(quoted, boundary: "XyZ")?.files["file"]?.filename == "a;b \"c\".csv")
+        let midLine = Array("--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx--XyZ--\r\n".utf8)
+        #expect(FormData.multipart(midLine, boundary: "XyZ") == nil, "a delimiter counts only at the start of a line")
         #expect(FormData.multipart(Array("--XyZ\r\nbroken".utf8), boundary: "XyZ") == nil)
     }
 
@@ -96,6 +102,30 @@ import Testing
         #expect(throws: ConfigFile.Error.self) { try file.consoleAddress() }
     }
 
+    @Test func nextAddressesStayOnThisSite() {
+        #expect(ConsoleShell.safeNext("/conflicts/3?done=decided") == "/conflicts/3?done=decided")
+        for bad in ["//evil.example/", "/\t/evil.example", "/\n/evil.example", "https://evil.example/", "/\\evil", "/a b", nil] {
+            #expect(ConsoleShell.safeNext(bad) == "/", "\(String(describing: bad))")
+        }
+    }
+
+    @Test func downloadedCSVCannotRunFormulas() {
+        let text = CSVText.render([["投资方", "数"], ["=HYPERLINK(\"x\")", "-3"], ["@SUM(A1)", "+1"]], neutralizingFormulas: true)
+        #expect(text.contains("\"'=HYPERLINK(\"\"x\"\")\""))
+        #expect(text.contains("'@SUM(A1)"))
+        #expect(text.contains(",-3\n"), "numbers stay numbers")
+        #expect(CSVText.render([["=1+1"]]) == "=1+1\n", "the CLI's CSV is unchanged")
+    }
+
+    @Test func usernames() {
+        #expect(UserStore.isValidUsername("city-zhang"))
+        #expect(UserStore.isValidUsername("360402.li_q"))
+        #expect(!UserStore.isValidUsername(""))
+        #expect(!UserStore.isValidUsername("-x"))
+        #expect(!UserStore.isValidUsername("张敏"))
+        #expect(!UserStore.isValidUsername(String(repeating: "a", count: 64)))
+    }
+
     @Test func highlightMarksTheBrandAndEscapes() {
         #expect(Highlight.mark("观途（上海）新能源科技有限公司", "观途") == "<mark>观途</mark>（上海）新能源科技有限公司")
         #expect(Highlight.mark("<b>某</b>公司", "") == "&lt;b&gt;某&lt;/b&gt;公司")
@@ -106,6 +136,9 @@ import Testing
                 == .transfer(from: "a", to: "b", fromShare: 60, toShare: 40, years: 5))
         #expect(try ArbitrationDecision.parse(kind: "joint", targets: ["a,b"], split: nil, years: 5).get() == .joint(offices: ["a", "b"], shares: [50, 50]))
         #expect(try ArbitrationDecision.parse(kind: "reject", targets: ["3"], split: nil, years: 5).get() == .reject(claimID: 3))
+        #expect(try ArbitrationDecision.parse(kind: "joint", targets: ["a,b,c"], split: nil, years: 5).get() == .joint(offices: ["a", "b", "c"], shares: [34, 33, 33]),
+                "default shares add up to 100")
+        #expect(throws: ArbitrationInputError.self) { try ArbitrationDecision.parse(kind: "transfer", targets: ["a", "b"], split: "50:50", years: 21).get() }
         #expect(throws: ArbitrationInputError.self) { try ArbitrationDecision.parse(kind: "award", targets: [], split: nil, years: 5).get() }
         #expect(throws: ArbitrationInputError.self) { try ArbitrationDecision.parse(kind: "transfer", targets: ["a", "b"], split: "x", years: 5).get() }
         #expect(throws: ArbitrationInputError.self) { try ArbitrationDecision.parse(kind: "merge", targets: [], split: nil, years: 5).get() }

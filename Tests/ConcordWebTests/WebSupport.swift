@@ -60,9 +60,6 @@ final class Agent {
         cookies.isEmpty ? nil : cookies.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
     }
 
-    /// Whether the agent holds a session.
-    var loggedIn: Bool { cookies[ConsoleShell.cookieName] != nil }
-
     func remember(_ response: TestResponse) -> Page {
         let body = String(buffer: response.body)
         for field in response.headers where field.name == .setCookie {

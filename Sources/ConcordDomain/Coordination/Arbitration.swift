@@ -225,12 +225,14 @@ extension ArbitrationDecision {
             guard let shares = ArbitrationRules.shares(split ?? "50:50"), shares.count == 2 else {
                 return .failure(ArbitrationInputError("分成比例应为两个数，如 50:50"))
             }
-            guard (1...50).contains(years) else { return .failure(ArbitrationInputError("分成年限应为 1 到 50 年")) }
+            guard (1...20).contains(years) else { return .failure(ArbitrationInputError("分成年限应为 1 到 20 年")) }
             return .success(.transfer(from: targets[0], to: targets[1], fromShare: shares[0], toShare: shares[1], years: years))
         case "joint":
             if let error = need(1) { return .failure(error) }
             let offices = targets[0].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            let even = Array(repeating: String(100 / max(1, offices.count)), count: offices.count).joined(separator: ":")
+            // Equal shares that add up to 100 (the first offices take the remainder: 34:33:33).
+            let count = max(1, offices.count)
+            let even = (0..<offices.count).map { String(100 / count + ($0 < 100 % count ? 1 : 0)) }.joined(separator: ":")
             guard let shares = ArbitrationRules.shares(split ?? even) else {
                 return .failure(ArbitrationInputError("分成比例应如 60:40"))
             }

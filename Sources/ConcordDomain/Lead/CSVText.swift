@@ -42,10 +42,19 @@ public enum CSVText {
     /// Rows (each with at least one field) as RFC 4180 text that `rows` reads back to the same
     /// rows: a field with a comma, a quote, a line break or a carriage return is quoted, with quotes
     /// doubled; every row ends in "\n".
-    public static func render(_ rows: [[String]]) -> String {
+    ///
+    /// With `neutralizingFormulas`, a field a spreadsheet would run as a formula (starting with
+    /// = + - @, a tab or a carriage return) gets a leading apostrophe: for files people download and
+    /// open, whose fields others typed.
+    public static func render(_ rows: [[String]], neutralizingFormulas: Bool = false) -> String {
         var text = ""
         for row in rows {
-            text += row.map { field in
+            text += row.map { original in
+                var field = original
+                if neutralizingFormulas, let first = field.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first),
+                   Double(field) == nil {
+                    field = "'" + field
+                }
                 let needsQuotes = field.unicodeScalars.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }
                 guard needsQuotes else { return field }
                 var quoted = String.UnicodeScalarView()

@@ -14,14 +14,27 @@ public enum HubCheck {
         case refused(code: String, message: String)
     }
 
+    /// With several hub endpoints (standbys) each is asked in turn, sharing the time given.
     public static func ask(_ configuration: NodeConfiguration, name: String, creditCode: String?,
                            timeout: Duration = .seconds(5)) async throws -> Answer {
+        let endpoints = configuration.hubEndpoints
+        let share = max(timeout / max(1, endpoints.count), .seconds(1))
+        for endpoint in endpoints {
+            let answer = try await ask(endpoint, configuration, name: name, creditCode: creditCode, timeout: share)
+            if case .unreachable = answer { continue }
+            return answer
+        }
+        return .unreachable
+    }
+
+    static func ask(_ endpoint: String, _ configuration: NodeConfiguration, name: String, creditCode: String?,
+                    timeout: Duration) async throws -> Answer {
         let context = try Context()
         defer { context.terminate() }
         let loop = try await SocketLoop.start(context: context, configuration: .init(name: "concord-check")) { context in
             let socket = try Socket(context: context, type: .dealer)
             try socket.makeCurveClient(keyPair: configuration.keys, serverPublicKey: configuration.hubPublicKey)
-            try socket.connect(configuration.hubEndpoint)
+            try socket.connect(endpoint)
             return [socket]
         }
         let request = Envelope(payload: .check(Check(name: name, creditCode: creditCode)))

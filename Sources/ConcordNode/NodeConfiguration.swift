@@ -6,7 +6,12 @@ import ZeroMQ
 public struct NodeConfiguration: Sendable {
     public var tenant: String
     public var name: String
+    /// As configured: one endpoint, or several separated by commas (the hub's standbys, tried in
+    /// turn when the current one stays silent).
     public var hubEndpoint: String
+    public var hubEndpoints: [String] {
+        hubEndpoint.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
     public var hubPublicKey: String
     public var keys: CurveKeyPair
     public var database: DatabaseConfiguration
@@ -47,6 +52,10 @@ public struct NodeConfiguration: Sendable {
             database = try DatabaseConfiguration.parse(url: try file.string("database_url"))
         } catch let error as StoreError {
             throw ConfigFile.Error(line: nil, key: "database_url", message: error.message)
+        }
+        let endpoints = try file.string("hub_endpoint").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !endpoints.isEmpty, endpoints.allSatisfy({ $0.hasPrefix("tcp://") || $0.hasPrefix("ipc://") }) else {
+            throw ConfigFile.Error(line: nil, key: "hub_endpoint", message: "应为 tcp://主机:端口，多个（备用协同中心）用逗号分隔")
         }
         var configuration = NodeConfiguration(
             tenant: try file.string("tenant"), name: try file.optionalString("name") ?? "",

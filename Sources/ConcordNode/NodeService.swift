@@ -16,6 +16,8 @@ public final class NodeService: Service, Sendable {
     let database: Database
     let logger: Logger
     let state = Mutex(LinkRuntime(connectedAt: .now))
+    /// Which of the configured hub endpoints the next connection uses.
+    let attempts = Mutex(0)
 
     struct LinkRuntime {
         var connectedAt: ContinuousClock.Instant
@@ -72,8 +74,16 @@ public final class NodeService: Service, Sendable {
         try? await recordLink(up: false)
     }
 
+    /// Each new connection goes to the next configured endpoint: after the hub's machine is lost and
+    /// a standby promoted, the node finds it within one silence period per endpoint.
     func connect(_ context: Context) async throws -> SocketLoop {
         let configuration = self.configuration
+        let endpoints = configuration.hubEndpoints
+        let endpoint = attempts.withLock { attempt in
+            defer { attempt += 1 }
+            return endpoints[attempt % endpoints.count]
+        }
+        if endpoints.count > 1 { logger.notice("connecting to the hub", metadata: ["endpoint": "\(endpoint)"]) }
         return try await SocketLoop.start(context: context, configuration: .init(name: "concord-node")) { context in
             let socket = try Socket(context: context, type: .dealer)
             try socket.set(.maxMessageSize, Limits.maxSocketMessageBytes)
@@ -81,7 +91,7 @@ public final class NodeService: Service, Sendable {
             try socket.set(.reconnectIntervalMax, 5_000)
             try socket.set(.sendHighWaterMark, 10_000)
             try socket.makeCurveClient(keyPair: configuration.keys, serverPublicKey: configuration.hubPublicKey)
-            try socket.connect(configuration.hubEndpoint)
+            try socket.connect(endpoint)
             return [socket]
         }
     }

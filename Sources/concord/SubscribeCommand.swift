@@ -1,6 +1,7 @@
 import ArgumentParser
 import ConcordConfig
 import ConcordDomain
+import ConcordNode
 import ConcordProtocol
 import ConcordStore
 import Foundation
@@ -35,12 +36,8 @@ struct SubscribeCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let file = try ConfigLoading.load(config)
-            let (tenant, endpoint, hubKey) = try ConfigLoading.checked {
-                (try file.string("tenant"), try file.string("hub_endpoint"), try file.string("hub_public_key"))
-            }
-            guard let keys = try? CurveKeyPair(secretKey: try ConfigLoading.checked { try file.string("secret_key") }) else {
-                throw CLIError("CONFIG_INVALID", "secret_key 应为 40 位 Z85 私钥")
-            }
+            let configuration = try ConfigLoading.checked { try SubscriberConfiguration.load(file) }
+            let (tenant, endpoint, hubKey, keys) = (configuration.tenant, configuration.hubEndpoint, configuration.hubPublicKey, configuration.keys)
             if out != nil && exec != nil { throw CLIError("BAD_ARGUMENT", "--out 与 --exec 只能选一个") }
             let requested = topics.map { list($0, ",") }
             for topic in requested ?? [] where TopicPattern(topic) == nil {
@@ -49,13 +46,7 @@ struct SubscribeCommand: AsyncParsableCommand {
             let feed = Feed(tenant: tenant, endpoint: endpoint, hubKey: hubKey, keys: keys, topics: requested,
                             from: from, exec: exec, out: out, untilIdle: untilIdle)
             // The cursor lives in the department's database when one is configured, else in a file.
-            if cursorFile == nil, let url = try? file.string("database_url") {
-                let database: DatabaseConfiguration
-                do {
-                    database = try DatabaseConfiguration.parse(url: url)
-                } catch let error as StoreError {
-                    throw CLIError("CONFIG_INVALID", "database_url：\(error.message)")
-                }
+            if cursorFile == nil, let database = configuration.database {
                 let logger = CLILogging.logger("concord.subscribe")
                 let name = cursorName
                 try await Database.withDatabase(database, logger: logger) { db in
@@ -66,7 +57,7 @@ struct SubscribeCommand: AsyncParsableCommand {
                     try await cancelWhenGracefulShutdown { try await feed.follow(cursor: .database(cursor)) }
                 }
             } else {
-                let path = cursorFile ?? (try? file.string("cursor_file")) ?? config + ".cursor"
+                let path = cursorFile ?? configuration.cursorFile ?? config + ".cursor"
                 try await feed.follow(cursor: .file(path))
             }
         }

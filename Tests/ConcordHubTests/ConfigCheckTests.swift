@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+
+/// `concord config check` against the files hub init and tenant add write, and broken ones.
+@Suite(.serialized) struct ConfigCheckTests {
+    @Test("config check accepts what hub init and tenant add write, and names the key of every error")
+    func configCheck() async throws {
+        try await ProcessHarness.run { harness in
+            let hub = try harness.runToEnd(["config", "check", "--connect", harness.hubConfig])
+            #expect(hub.contains("角色：协同中心"))
+            #expect(hub.contains("数据库连接正常"))
+            #expect(hub.contains("配置有效"))
+            let node = try harness.runToEnd(["config", "check", harness.nodeConfig])
+            #expect(node.contains("角色：区县节点"))
+            #expect(!node.contains("secret_key"), "the check prints no secret")
+
+            func broken(_ name: String, _ edit: (String) -> String) throws -> String {
+                let path = harness.directory.appendingPathComponent(name).path
+                let text = edit(try String(contentsOfFile: harness.nodeConfig, encoding: .utf8))
+                FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+                do {
+                    _ = try harness.runToEnd(["config", "check", path])
+                    Issue.record("config check accepted \(name)")
+                    return ""
+                } catch let error as ProcessHarness.ProcessError {
+                    #expect(error.status == 1)
+                    return error.output
+                }
+            }
+            #expect(try broken("typo.toml") { $0 + "heartbeat_second = 5\n" }.contains("heartbeat_second"))
+            #expect(try broken("range.toml") { $0 + "heartbeat_seconds = 0\n" }.contains("heartbeat_seconds"))
+            #expect(try broken("endpoint.toml") { $0.replacingOccurrences(of: "hub_endpoint = \"tcp://", with: "hub_endpoint = \"http://") }
+                .contains("hub_endpoint"))
+            #expect(try broken("console.toml") { $0 + "console_bind = \"8701\"\n" }.contains("console_bind"))
+            // A file others can read is refused before anything else (it holds a secret key).
+            let open = harness.directory.appendingPathComponent("open.toml").path
+            FileManager.default.createFile(atPath: open, contents: try Data(contentsOf: URL(fileURLWithPath: harness.nodeConfig)),
+                                           attributes: [.posixPermissions: 0o644])
+            #expect(throws: ProcessHarness.ProcessError.self) { try harness.runToEnd(["config", "check", open]) }
+        }
+    }
+}

@@ -13,10 +13,31 @@ enum ConfigLoading {
             throw CLIError("CONFIG_PERMISSIONS", "配置文件 \(path) 含私钥，但权限过宽（\(String(mode, radix: 8))）；请执行 chmod 600 \(path)")
         }
         do {
-            return try ConfigFile.parse(String(decoding: data, as: UTF8.self), environment: ProcessInfo.processInfo.environment)
+            let environment = try siblingEnvironment(of: path).merging(ProcessInfo.processInfo.environment) { $1 }
+            return try ConfigFile.parse(String(decoding: data, as: UTF8.self), environment: environment)
         } catch let error as ConfigFile.Error {
             throw CLIError(error.code, "\(path)：\(error.description)")
         }
+    }
+
+    /// `hub.env` beside `hub.toml`: the CONCORD_* lines scripts/install writes there (the database
+    /// password kept out of the config), so that every command given `--config` finds them as the
+    /// service does. The process's own environment wins over the file.
+    static func siblingEnvironment(of path: String) throws -> [String: String] {
+        let url = URL(fileURLWithPath: path)
+        let envPath = url.deletingPathExtension().appendingPathExtension("env").path
+        guard envPath != path, let attributes = try? FileManager.default.attributesOfItem(atPath: envPath),
+              let data = FileManager.default.contents(atPath: envPath) else { return [:] }
+        if let mode = attributes[.posixPermissions] as? Int, mode & 0o077 != 0 {
+            throw CLIError("CONFIG_PERMISSIONS", "\(envPath) 含数据库密码，但权限过宽（\(String(mode, radix: 8))）；请执行 chmod 600 \(envPath)")
+        }
+        var values: [String: String] = [:]
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            guard text.hasPrefix("CONCORD_"), let equals = text.firstIndex(of: "=") else { continue }
+            values[String(text[..<equals])] = String(text[text.index(after: equals)...])
+        }
+        return values
     }
 
     /// Writes a file with mode 0600 before any byte goes in; never overwrites.

@@ -32,6 +32,13 @@ import Testing
             #expect(try broken("endpoint.toml") { $0.replacingOccurrences(of: "hub_endpoint = \"tcp://", with: "hub_endpoint = \"http://") }
                 .contains("hub_endpoint"))
             #expect(try broken("console.toml") { $0 + "console_bind = \"8701\"\n" }.contains("console_bind"))
+            // The .env beside a config (scripts/install keeps the database password there) is read too.
+            let envPath = harness.nodeConfig.replacingOccurrences(of: ".toml", with: ".env")
+            FileManager.default.createFile(atPath: envPath, contents: Data("CONCORD_HEARTBEAT_SECONDS=0\n".utf8),
+                                           attributes: [.posixPermissions: 0o600])
+            let fromEnv = #expect(throws: ProcessHarness.ProcessError.self) { try harness.runToEnd(["config", "check", harness.nodeConfig]) }
+            #expect(fromEnv?.output.contains("heartbeat_seconds") == true)
+            try FileManager.default.removeItem(atPath: envPath)
             // A file others can read is refused before anything else (it holds a secret key).
             let open = harness.directory.appendingPathComponent("open.toml").path
             FileManager.default.createFile(atPath: open, contents: try Data(contentsOf: URL(fileURLWithPath: harness.nodeConfig)),

@@ -57,6 +57,20 @@ public enum TenantStore {
         return false
     }
 
+    /// Replaces an active tenant's public key; the old key is refused at its next connection.
+    /// Returns the tenant's kind, or nil when it is unknown or revoked.
+    public static func rekey(id: String, publicKey: String, client: PostgresClient, logger: Logger) async throws -> Tenant.Kind? {
+        do {
+            let rows = try await client.query("""
+                UPDATE tenants SET curve_public_key = \(publicKey) WHERE id = \(id) AND revoked_at IS NULL RETURNING kind
+                """, logger: logger)
+            for try await kind in rows.decode(String.self) { return Tenant.Kind(rawValue: kind) }
+            return nil
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            throw StoreError(.duplicate, "该公钥已登记给其他租户", detail: error.serverInfo?[.message])
+        }
+    }
+
     /// The kind of an active (not revoked) tenant, or nil.
     public static func activeKind(_ id: String, on connection: PostgresConnection, logger: Logger) async throws -> Tenant.Kind? {
         let rows = try await connection.query(

@@ -11,7 +11,7 @@ struct TenantCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tenant",
         abstract: "租户（区县、部门、协调人员）与其公钥 (tenants and their keys, at the hub).",
-        subcommands: [Add.self, List.self, Revoke.self, Grant.self]
+        subcommands: [Add.self, List.self, Revoke.self, Rekey.self, Grant.self]
     )
 
     struct HubConfigOption: ParsableArguments {
@@ -123,6 +123,67 @@ struct TenantCommand: AsyncParsableCommand {
 }
 
 extension TenantCommand {
+    struct Rekey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "更换租户的密钥：生成新密钥对、替换登记的公钥、写出新配置 (rotate a tenant's key).",
+            discussion: """
+                旧公钥在其下次连接时即被拒绝（运行中的协同中心 2 秒内生效）；请把新配置交给对方替换旧配置并重启其服务。
+                租户代码不变，其报备、通知和游标都延续。写出的配置与 tenant add 相同（含新私钥，权限 600）。
+
+                例: concord tenant rekey --config hub.toml 360402 --hub-endpoint tcp://10.0.0.5:7700 --out 360402.toml \
+                      --node-database-url postgres://concord@127.0.0.1:5432/concord_360402
+                """
+        )
+        @OptionGroup var hub: HubConfigOption
+        @Argument(help: "租户代码 (tenant code).") var code: String
+        @Option(help: "节点连接协同中心的地址 (hub endpoint as the tenant reaches it).") var hubEndpoint: String
+        @Option(help: "写出的新配置文件 (config file to write).") var out: String
+        @Option(help: "该租户自己的数据库 (the tenant's own database URL).") var nodeDatabaseURL: String?
+        @Option(help: "区县节点控制台的监听地址，off 为不开 (the node console's address).") var consoleBind: String = "127.0.0.1:8701"
+
+        func run() async throws {
+            try await reportingErrors {
+                let hubConfiguration = try hub.load()
+                let logger = CLILogging.logger("concord.tenant")
+                let console: ConsoleAddress?
+                do { console = try ConsoleAddress.parse(consoleBind) } catch { throw CLIError("BAD_ARGUMENT", "\(error)") }
+                let code = self.code
+                let tenants = try await Database.withDatabase(hubConfiguration.database, logger: logger) { db in
+                    try await TenantStore.list(client: db.client, logger: logger)
+                }
+                guard let tenant = tenants.first(where: { $0.id == code && $0.isActive }), tenant.kind != .hub else {
+                    throw CLIError("NOT_FOUND", "没有有效的租户 \(code)（不存在或已吊销）")
+                }
+                let issued = try CoordinatorActions.tenantConfig(
+                    kind: tenant.kind, code: code, name: tenant.name, hubEndpoint: hubEndpoint, hubPublicKey: hubConfiguration.keys.publicKey,
+                    databaseURL: nodeDatabaseURL, consoleBind: console.map(\.description))
+                // The file first: if the key cannot be replaced, no key is registered without its owner.
+                try ConfigLoading.writeSecret(issued.configText, to: out)
+                let kind: Tenant.Kind?
+                do {
+                    kind = try await Database.withDatabase(hubConfiguration.database, logger: logger) { db in
+                        let kind = try await TenantStore.rekey(id: code, publicKey: issued.publicKey, client: db.client, logger: logger)
+                        _ = try await db.client.withTransaction(logger: logger) { connection in
+                            try await AuditChain.append(.init(actor: "cli:\(NSUserName())", action: "tenant.rekey", subject: "tenant:\(code)",
+                                                              detailJSON: auditDetail(["public_key": issued.publicKey])),
+                                                        on: connection, logger: logger)
+                        }
+                        return kind
+                    }
+                } catch {
+                    try? FileManager.default.removeItem(atPath: out)
+                    throw error
+                }
+                guard kind != nil else {
+                    try? FileManager.default.removeItem(atPath: out)
+                    throw CLIError("NOT_FOUND", "没有有效的租户 \(code)（不存在或已吊销）")
+                }
+                print("已更换租户 \(code) \(tenant.name) 的密钥，新配置已写入 \(out)（权限 600，含私钥，请安全交付）")
+                print("新公钥 (public key)：\(issued.publicKey)；旧公钥在其下次连接时即被拒绝")
+            }
+        }
+    }
+
     struct Grant: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "授予或收回部门订阅的事件主题 (grant or revoke feed topics).",

@@ -47,3 +47,40 @@ import Testing
         }
     }
 }
+
+/// `concord tenant rekey`: the office keeps its code and history under a new key; the old key is refused.
+@Suite(.serialized) struct RekeyTests {
+    @Test("after tenant rekey the node links with the new config only, and what it files arrives")
+    func rekey() async throws {
+        try await ProcessHarness.run { harness in
+            try harness.startHub()
+            try await harness.startNode()
+            #expect(try await harness.waitFor(harness.nodeDatabase, "SELECT count(*)::int FROM node_link WHERE state = 'up'", equals: 1, seconds: 30) == 1)
+            try harness.fileLeads(3, from: 0)
+            #expect(try await harness.waitFor(harness.hubDatabase, "SELECT count(*)::int FROM claims", equals: 3, seconds: 30) == 3)
+            harness.stop("node")
+
+            let old = harness.directory.appendingPathComponent("360402-old.toml").path
+            try FileManager.default.moveItem(atPath: harness.nodeConfig, toPath: old)
+            let output = try harness.runToEnd(["tenant", "rekey", "--config", harness.hubConfig, "360402",
+                                               "--hub-endpoint", "tcp://127.0.0.1:\(harness.hubPort)", "--out", harness.nodeConfig,
+                                               "--node-database-url", harness.url(harness.nodeDatabase), "--console-bind", "off"])
+            #expect(output.contains("已更换租户 360402"))
+            #expect(try await harness.scalar(harness.hubDatabase, "SELECT count(*)::int FROM audit_chain WHERE action = 'tenant.rekey'") == 1)
+
+            // The old key: refused once the running hub has reloaded its keys (every 2 s).
+            try await Task.sleep(for: .seconds(3))
+            try harness.start("old-node", ["node", "run", "--config", old, "--schemas", harness.schemas])
+            try await Task.sleep(for: .seconds(4))
+            #expect(try await harness.scalar(harness.nodeDatabase, "SELECT count(*)::int FROM node_link WHERE state = 'up'") == 0)
+            harness.stop("old-node")
+
+            // The new key: the same office, its history intact, new filings delivered.
+            try await harness.startNode()
+            #expect(try await harness.waitFor(harness.nodeDatabase, "SELECT count(*)::int FROM node_link WHERE state = 'up'", equals: 1, seconds: 30) == 1)
+            try harness.fileLeads(2, from: 3)
+            #expect(try await harness.waitFor(harness.hubDatabase, "SELECT count(*)::int FROM claims WHERE office = '360402'", equals: 5, seconds: 30) == 5)
+            #expect(try await harness.scalar(harness.nodeDatabase, "SELECT count(*)::int FROM leads WHERE claim_status IS NULL") == 0)
+        }
+    }
+}

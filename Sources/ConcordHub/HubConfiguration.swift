@@ -38,7 +38,7 @@ public struct HubConfiguration: Sendable {
     }
 
     public static let knownKeys: Set<String> = ["role", "bind", "secret_key", "database_url", "checks_per_minute", "messages_per_second", "apply_batch",
-                                                "resend_seconds", "schemas", "log_level", "protection_days",
+                                                "resend_seconds", "schemas", "log_level", "log_format", "protection_days",
                                                 "taskforce_threshold_wan", "respond_hours", "assess_hours", "console_bind"]
 
     public static func load(_ file: ConfigFile) throws -> HubConfiguration {

@@ -33,7 +33,7 @@ public struct NodeConfiguration: Sendable {
     }
 
     public static let knownKeys: Set<String> = ["role", "tenant", "name", "hub_endpoint", "hub_public_key", "secret_key",
-                                                "database_url", "heartbeat_seconds", "resend_seconds", "log_level", "schemas", "console_bind"]
+                                                "database_url", "heartbeat_seconds", "resend_seconds", "log_level", "log_format", "schemas", "console_bind"]
 
     public static func load(_ file: ConfigFile) throws -> NodeConfiguration {
         try file.checkKnown(knownKeys)

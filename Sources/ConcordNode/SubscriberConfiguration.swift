@@ -14,7 +14,7 @@ public struct SubscriberConfiguration: Sendable {
     public var cursorFile: String?
 
     public static let knownKeys: Set<String> = ["role", "tenant", "name", "hub_endpoint", "hub_public_key", "secret_key",
-                                                "database_url", "cursor_file", "log_level"]
+                                                "database_url", "cursor_file", "log_level", "log_format"]
 
     public static func load(_ file: ConfigFile) throws -> SubscriberConfiguration {
         try file.checkKnown(knownKeys)

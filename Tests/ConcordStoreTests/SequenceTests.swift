@@ -104,3 +104,23 @@ final class Flag: Sendable {
     func set() { value.store(true, ordering: .releasing) }
     var isSet: Bool { value.load(ordering: .acquiring) }
 }
+
+/// The JSON log lines: one object a line, metadata nested, nothing unescaped.
+@Suite struct JSONLogLineTests {
+    @Test func linesAreJSONWithNestedMetadata() throws {
+        let line = JSONLogHandler.line(time: Date(timeIntervalSince1970: 0), level: .notice, label: "concord.hub",
+                                       message: "hub link \"up\"\n濂溪区", source: "ConcordHub",
+                                       metadata: ["tenant": "360402", "seq": .stringConvertible(42), "ids": ["a", "b"]])
+        #expect(line.hasSuffix("}\n"))
+        #expect(line.filter { $0 == "\n" }.count == 1, "one line, whatever the message holds")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(object["level"] as? String == "notice")
+        #expect(object["message"] as? String == "hub link \"up\"\n濂溪区")
+        #expect(object["seq"] == nil, "a log line never has the feed's top-level seq")
+        let meta = try #require(object["meta"] as? [String: Any])
+        #expect(meta["tenant"] as? String == "360402")
+        #expect(meta["seq"] as? String == "42")
+        #expect(meta["ids"] as? [String] == ["a", "b"])
+        #expect((object["time"] as? String)?.hasPrefix("1970-01-01T00:00:00") == true)
+    }
+}

@@ -59,7 +59,7 @@ struct RoundTripTests {
         }
     }
 
-    @Test("a loop with messages still queued shuts down in under a second")
+    @Test("a loop with messages still queued shuts down at once instead of lingering")
     func shutdownWithQueuedMessagesIsQuick() async throws {
         try await withContext { context in
             // Nobody listens on the endpoint: every message stays queued in libzmq or in the loop.
@@ -71,7 +71,9 @@ struct RoundTripTests {
             }
             let clock = ContinuousClock()
             let elapsed = await clock.measure { await client.shutdown() }
-            #expect(elapsed < .seconds(1))
+            // Typically 0.1-0.3 s; 1.4 s was seen on the loaded 2-core CI machine. A lingering socket
+            // (ZMQ_LINGER's default, -1) would never return, so a generous bound still catches it.
+            #expect(elapsed < .seconds(5))
             // After shutdown, sends fail clearly instead of hanging.
             await #expect(throws: ZMQError(kind: .loopClosed, operation: "send")) {
                 try await client.send(Message(strings: ["late"]), on: client.socketIDs[0])

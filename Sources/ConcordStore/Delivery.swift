@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PostgresNIO
 
@@ -168,5 +169,39 @@ public enum Inbox {
         let rows = try await client.query("SELECT applied_through FROM peer_inbox WHERE peer = \(peer)", logger: logger)
         for try await value in rows.decode(Int64.self) { return value }
         return 0
+    }
+}
+
+/// Where delivery stands with each peer, from this database's outbox and inbox (`concord status`).
+public struct PeerDelivery: Sendable {
+    public let peer: String
+    /// Messages to the peer not yet acknowledged, and the oldest one's age in seconds.
+    public let waiting: Int
+    public let oldestWaitingSeconds: Double?
+    /// The highest sequence number the peer acknowledged, and when the last acknowledgement came.
+    public let ackedThrough: Int64
+    public let lastAckAt: Date?
+    /// The highest sequence number received from the peer and applied, and when.
+    public let appliedThrough: Int64
+    public let lastAppliedAt: Date?
+
+    public static func all(client: PostgresClient, logger: Logger) async throws -> [PeerDelivery] {
+        let rows = try await client.query("""
+            WITH o AS (
+                SELECT peer, count(*) FILTER (WHERE acked_at IS NULL)::int AS waiting,
+                       extract(epoch FROM now() - min(created_at) FILTER (WHERE acked_at IS NULL))::float8 AS oldest,
+                       coalesce(max(seq) FILTER (WHERE acked_at IS NOT NULL), 0)::int8 AS acked, max(acked_at) AS last_ack
+                FROM outbox GROUP BY peer)
+            SELECT coalesce(o.peer, i.peer), coalesce(o.waiting, 0), o.oldest, coalesce(o.acked, 0::int8), o.last_ack,
+                   coalesce(i.applied_through, 0::int8), i.updated_at
+            FROM o FULL JOIN peer_inbox i ON i.peer = o.peer ORDER BY 1
+            """, logger: logger)
+        var result: [PeerDelivery] = []
+        for try await (peer, waiting, oldest, acked, lastAck, applied, lastApplied) in rows.decode(
+            (String, Int, Double?, Int64, Date?, Int64, Date?).self) {
+            result.append(PeerDelivery(peer: peer, waiting: waiting, oldestWaitingSeconds: oldest, ackedThrough: acked,
+                                       lastAckAt: lastAck, appliedThrough: applied, lastAppliedAt: lastApplied))
+        }
+        return result
     }
 }

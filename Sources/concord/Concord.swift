@@ -15,6 +15,6 @@ struct Concord: AsyncParsableCommand {
               concord link probe --connect tcp://hub.example:7700 --server-key hub.pub --secret-key-file 360402.key
             """,
         version: "0.1.0",
-        subcommands: [HubCommand.self, NodeCommand.self, LeadCommand.self, CheckCommand.self, ConflictsCommand.self, ArbitrateCommand.self, CountyCommand.self, RecommendCommand.self, AssignCommand.self, AssignmentCommand.self, ReportCommand.self, BenchCommand.self, SubscribeCommand.self, OpinionCommand.self, TenantCommand.self, UserCommand.self, ConfigCommand.self, USCCCommand.self, NormalizeCommand.self, MatchCommand.self, AuditCommand.self, KeysCommand.self, DBCommand.self, LinkCommand.self]
+        subcommands: [HubCommand.self, NodeCommand.self, LeadCommand.self, CheckCommand.self, ConflictsCommand.self, ArbitrateCommand.self, CountyCommand.self, RecommendCommand.self, AssignCommand.self, AssignmentCommand.self, ReportCommand.self, BenchCommand.self, SubscribeCommand.self, OpinionCommand.self, TenantCommand.self, UserCommand.self, ConfigCommand.self, StatusCommand.self, USCCCommand.self, NormalizeCommand.self, MatchCommand.self, AuditCommand.self, KeysCommand.self, DBCommand.self, LinkCommand.self]
     )
 }

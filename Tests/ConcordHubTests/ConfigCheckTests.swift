@@ -84,3 +84,25 @@ import Testing
         }
     }
 }
+
+/// `concord status` on both sides, from their databases.
+@Suite(.serialized) struct StatusTests {
+    @Test("concord status shows the link, what waits and the sequence numbers on both sides")
+    func status() async throws {
+        try await ProcessHarness.run { harness in
+            try await harness.startNode()
+            try harness.fileLeads(4, from: 0)
+            let offline = try harness.runToEnd(["status", "--config", harness.nodeConfig])
+            #expect(offline.contains("离线"))
+            #expect(offline.contains("待确认 4 条"))
+            try harness.startHub()
+            #expect(try await harness.waitFor(harness.nodeDatabase, "SELECT count(*)::int FROM outbox WHERE acked_at IS NULL", equals: 0, seconds: 30) == 0)
+            let node = try harness.runToEnd(["status", "--config", harness.nodeConfig])
+            #expect(node.contains("正常"))
+            #expect(node.contains("已确认至 #4，待确认 0 条"))
+            #expect(node.contains("收自协同中心：已应用至 #4"), "the hub answered each filing")
+            let hub = try harness.runToEnd(["status", "--config", harness.hubConfig])
+            #expect(hub.contains("360402\t濂溪区\t0\t-\t#4\t#4"))
+        }
+    }
+}

@@ -34,11 +34,14 @@ public struct ConsoleAddressError: Error, Sendable, CustomStringConvertible {
 
 extension ConfigFile {
     /// The `console_bind` key: the console's address, or nil when absent or `off`.
-    public func consoleAddress() throws -> ConsoleAddress? {
+    public func consoleAddress() throws -> ConsoleAddress? { try address("console_bind") }
+
+    /// A `host:port` key (`console_bind`, `metrics_bind`), or nil when absent or `off`.
+    public func address(_ key: String) throws -> ConsoleAddress? {
         do {
-            return try ConsoleAddress.parse(try optionalString("console_bind"))
+            return try ConsoleAddress.parse(try optionalString(key))
         } catch let error as ConsoleAddressError {
-            throw Error(line: nil, key: "console_bind", message: error.description)
+            throw Error(line: nil, key: key, message: error.description)
         }
     }
 }

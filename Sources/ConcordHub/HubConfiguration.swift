@@ -22,6 +22,8 @@ public struct HubConfiguration: Sendable {
     public var deadlines: DispatchDeadlines
     /// Where the coordinators' web console listens (nil: no console).
     public var console: ConsoleAddress?
+    /// Where Prometheus scrapes `/metrics` (nil: no metrics endpoint).
+    public var metrics: ConsoleAddress?
 
     public init(bind: String, keys: CurveKeyPair, database: DatabaseConfiguration,
                 checksPerMinute: Int = 120, messagesPerSecond: Int = 5_000, applyBatch: Int = 256, resendSeconds: Int = 10, policy: ProtectionPolicy = ProtectionPolicy(),
@@ -39,7 +41,7 @@ public struct HubConfiguration: Sendable {
 
     public static let knownKeys: Set<String> = ["role", "bind", "secret_key", "database_url", "checks_per_minute", "messages_per_second", "apply_batch",
                                                 "resend_seconds", "schemas", "log_level", "log_format", "protection_days",
-                                                "taskforce_threshold_wan", "respond_hours", "assess_hours", "console_bind"]
+                                                "taskforce_threshold_wan", "respond_hours", "assess_hours", "console_bind", "metrics_bind"]
 
     public static func load(_ file: ConfigFile) throws -> HubConfiguration {
         try file.checkKnown(knownKeys)
@@ -69,6 +71,7 @@ public struct HubConfiguration: Sendable {
             deadlines: DispatchDeadlines(respondHours: try file.integer("respond_hours", default: 24, range: 1...720),
                                          assessHours: try file.integer("assess_hours", default: 72, range: 1...2160)))
         configuration.console = try file.consoleAddress()
+        configuration.metrics = try file.address("metrics_bind")
         return configuration
     }
 }

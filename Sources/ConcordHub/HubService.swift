@@ -3,6 +3,7 @@ import ConcordProtocol
 import ConcordStore
 import Foundation
 import Logging
+import Metrics
 import PostgresNIO
 import ServiceLifecycle
 import Synchronization
@@ -249,6 +250,7 @@ public final class HubService: Service, Sendable {
         case .success(let decoded):
             envelope = decoded
         }
+        WireMetrics.received(envelope.payload.type.rawValue)
         return Incoming(tenant: tenant, kind: keys.kind(of: tenant), envelope: envelope, reply: reply, replyFrames: replyFrames)
     }
 
@@ -297,6 +299,7 @@ public final class HubService: Service, Sendable {
             }
             await apply([incoming], loop: loop)
         case .check(let check):
+            Counter(label: "concord_checks_total").increment()
             guard kind == .county || kind == .coordinator else {
                 await refuse(.notAllowed, "only offices and coordinators may check")
                 return
@@ -588,7 +591,9 @@ public final class HubService: Service, Sendable {
             for message in pending {
                 try await loop.send(Message(frames: [state.routingID, Array(Wire.signature.utf8), Array(message.envelope.utf8)]),
                                     on: loop.socketIDs[0])
+                WireMetrics.sent(message.type)
             }
+            if resendAll { WireMetrics.resent(peer, count: pending.filter { $0.seq <= state.sentThrough }.count) }
             if let last = pending.last?.seq {
                 peers.withLock { peers in
                     if var current = peers[peer], current.routingID == state.routingID {

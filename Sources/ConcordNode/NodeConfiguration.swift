@@ -19,6 +19,8 @@ public struct NodeConfiguration: Sendable {
     public var resendSeconds: Int
     /// Where the officers' web console listens (nil: no console).
     public var console: ConsoleAddress?
+    /// Where Prometheus scrapes `/metrics` (nil: no metrics endpoint).
+    public var metrics: ConsoleAddress?
 
     public init(tenant: String, name: String, hubEndpoint: String, hubPublicKey: String, keys: CurveKeyPair,
                 database: DatabaseConfiguration, heartbeatSeconds: Int = 5, resendSeconds: Int = 10) {
@@ -33,7 +35,7 @@ public struct NodeConfiguration: Sendable {
     }
 
     public static let knownKeys: Set<String> = ["role", "tenant", "name", "hub_endpoint", "hub_public_key", "secret_key",
-                                                "database_url", "heartbeat_seconds", "resend_seconds", "log_level", "log_format", "schemas", "console_bind"]
+                                                "database_url", "heartbeat_seconds", "resend_seconds", "log_level", "log_format", "schemas", "console_bind", "metrics_bind"]
 
     public static func load(_ file: ConfigFile) throws -> NodeConfiguration {
         try file.checkKnown(knownKeys)
@@ -63,6 +65,7 @@ public struct NodeConfiguration: Sendable {
             heartbeatSeconds: try file.integer("heartbeat_seconds", default: 5, range: 1...300),
             resendSeconds: try file.integer("resend_seconds", default: 10, range: 1...3600))
         configuration.console = try file.consoleAddress()
+        configuration.metrics = try file.address("metrics_bind")
         return configuration
     }
 }

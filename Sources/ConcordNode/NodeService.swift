@@ -3,6 +3,7 @@ import ConcordProtocol
 import ConcordStore
 import Foundation
 import Logging
+import Metrics
 import PostgresNIO
 import ServiceLifecycle
 import Synchronization
@@ -108,6 +109,7 @@ public final class NodeService: Service, Sendable {
             let snapshot = state.withLock { $0 }
             if snapshot.up, let heard = snapshot.lastHeard, now - heard > silence {
                 logger.warning("hub link down: nothing heard", metadata: ["seconds": "\(silence)"])
+                Counter(label: "concord_link_down_total").increment()
                 state.withLock { $0.up = false }
                 try? await recordLink(up: false)
                 return
@@ -143,6 +145,7 @@ public final class NodeService: Service, Sendable {
         do {
             try loop.post(Message(frames: envelope.frames()), on: loop.socketIDs[0])
             state.withLock { $0.lastSent = .now }
+            WireMetrics.sent(envelope.payload.type.rawValue)
         } catch {
             logger.debug("send failed", metadata: ["error": "\(error)"])
         }
@@ -159,7 +162,9 @@ public final class NodeService: Service, Sendable {
                                                    client: database.client, logger: logger)
             for message in pending {
                 try loop.post(Message(frames: [Array(Wire.signature.utf8), Array(message.envelope.utf8)]), on: loop.socketIDs[0])
+                WireMetrics.sent(message.type)
             }
+            if resendAll { WireMetrics.resent(LeadBook.hubPeer, count: pending.filter { $0.seq <= sent }.count) }
             state.withLock { s in
                 if let last = pending.last?.seq { s.sentThrough = max(s.sentThrough, last); s.lastSent = .now }
                 if resendAll { s.lastResend = .now }
@@ -180,6 +185,7 @@ public final class NodeService: Service, Sendable {
         case .success(let decoded):
             envelope = decoded
         }
+        WireMetrics.received(envelope.payload.type.rawValue)
         switch envelope.payload {
         case .welcome(let welcome):
             guard welcome.tenant == configuration.tenant else {
@@ -305,6 +311,7 @@ public final class NodeService: Service, Sendable {
     }
 
     func recordLink(up: Bool) async throws {
+        Gauge(label: "concord_link_up").record(up ? 1 : 0)
         let state = up ? "up" : "down"
         try await database.client.query("""
             INSERT INTO node_link (singleton, state, since, last_heard) VALUES (true, \(state), now(), CASE WHEN \(up) THEN now() END)

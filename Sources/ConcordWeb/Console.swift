@@ -288,6 +288,8 @@ public struct ConsoleShell: Sendable {
     }
 
     func registerCommon(_ router: Router<Context>) {
+        // Request counts and latencies per route (hb_requests, hb_request_duration) when metrics are on.
+        router.add(middleware: MetricsMiddleware())
         router.get("/static/console.css") { _, _ in
             var extra = HTTPFields()
             extra[.cacheControl] = "max-age=3600"

@@ -78,6 +78,12 @@ struct HubCommand: AsyncParsableCommand {
                     say("协同中心已启动 (hub listening)：\(endpoint)，公钥 \(configuration.keys.publicKey)")
                 })
                 var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: database), .init(service: hub)]
+                if let address = configuration.metrics {
+                    let registry = MetricsEndpoint.bootstrap()
+                    services.append(.init(service: DeliveryMetrics(client: database.client, logger: logger, hub: true)))
+                    services.append(.init(service: MetricsEndpoint.application(registry: registry, at: address, logger: logger)))
+                    say("Prometheus 指标：http://\(address)/metrics")
+                }
                 if let address = configuration.console {
                     services.append(.init(service: HubConsole(configuration: configuration, client: database.client, logger: logger)
                         .application(at: address)))

@@ -39,6 +39,12 @@ struct NodeCommand: AsyncParsableCommand {
                 let node = NodeService(configuration: configuration, database: database, logger: logger)
                 say("区县节点 \(configuration.name)（\(configuration.tenant)）已启动，协同中心 \(configuration.hubEndpoint)")
                 var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: database), .init(service: node)]
+                if let address = configuration.metrics {
+                    let registry = MetricsEndpoint.bootstrap()
+                    services.append(.init(service: DeliveryMetrics(client: database.client, logger: logger, hub: false)))
+                    services.append(.init(service: MetricsEndpoint.application(registry: registry, at: address, logger: logger)))
+                    say("Prometheus 指标：http://\(address)/metrics")
+                }
                 if let address = configuration.console {
                     services.append(.init(service: NodeConsole(configuration: configuration, client: database.client, logger: logger)
                         .application(at: address)))

@@ -1,3 +1,4 @@
+import ConcordTestSupport
 import Foundation
 import Testing
 
@@ -103,6 +104,56 @@ import Testing
             #expect(node.contains("收自协同中心：已应用至 #4"), "the hub answered each filing")
             let hub = try harness.runToEnd(["status", "--config", harness.hubConfig])
             #expect(hub.contains("360402\t濂溪区\t0\t-\t#4\t#4"))
+        }
+    }
+}
+
+/// The Prometheus endpoints of a running hub and node.
+@Suite(.serialized) struct MetricsTests {
+    static func scrape(_ port: Int) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:\(port)/metrics', timeout=5).read().decode())"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return text
+    }
+
+    @Test("hub and node serve /metrics: messages by type, outbox depth, link state, open conflicts")
+    func metrics() async throws {
+        try await ProcessHarness.run { harness in
+            let (hubPort, nodePort) = (freePort(), freePort())
+            for (config, port) in [(harness.hubConfig, hubPort), (harness.nodeConfig, nodePort)] {
+                let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: config))
+                handle.seekToEndOfFile()
+                handle.write(Data("metrics_bind = \"127.0.0.1:\(port)\"\n".utf8))
+                try handle.close()
+            }
+            try harness.startHub()
+            try await harness.startNode()
+            try harness.fileLeads(3, from: 0)
+            #expect(try await harness.waitFor(harness.hubDatabase, "SELECT count(*)::int FROM claims", equals: 3, seconds: 30) == 3)
+            var hub = ""
+            var node = ""
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline {
+                hub = (try? Self.scrape(hubPort)) ?? ""
+                node = (try? Self.scrape(nodePort)) ?? ""
+                if hub.contains("concord_conflicts_open 0"), node.contains("concord_outbox_waiting{peer=\"hub\"} 0") { break }
+                try await Task.sleep(for: .milliseconds(500))
+            }
+            #expect(hub.contains("concord_messages_received_total{type=\"claim.file\"} 3"), "\(hub.prefix(1500))")
+            #expect(hub.contains("concord_messages_sent_total{type=\"claim.status\"} 3"))
+            #expect(hub.contains("concord_conflicts_open 0"))
+            #expect(hub.contains("concord_assignments_overdue 0"))
+            #expect(hub.contains("concord_outbox_waiting{peer=\"360402\"} 0"))
+            #expect(node.contains("concord_link_up 1"), "\(node.prefix(1500))")
+            #expect(node.contains("concord_messages_sent_total{type=\"claim.file\"} 3"))
+            #expect(node.contains("concord_outbox_waiting{peer=\"hub\"} 0"))
+            #expect(!hub.contains("secret"), "no keys in the metrics")
         }
     }
 }

@@ -1,0 +1,67 @@
+import Foundation
+import Logging
+import Metrics
+import PostgresNIO
+import ServiceLifecycle
+
+/// Samples what the database knows every few seconds into gauges: per peer, the messages waiting
+/// for an acknowledgement and the oldest one's age; at the hub, open conflicts, overdue assignments
+/// and the event log's head. Counters for messages, resends and checks are kept where they happen.
+public struct DeliveryMetrics: Service {
+    let client: PostgresClient
+    let logger: Logger
+    let hub: Bool
+    let interval: Duration
+
+    public init(client: PostgresClient, logger: Logger, hub: Bool, interval: Duration = .seconds(5)) {
+        self.client = client
+        self.logger = logger
+        self.hub = hub
+        self.interval = interval
+    }
+
+    public func run() async throws {
+        var known: Set<String> = []
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let peers = try await PeerDelivery.all(client: client, logger: logger)
+                for peer in peers {
+                    Gauge(label: "concord_outbox_waiting", dimensions: [("peer", peer.peer)]).record(peer.waiting)
+                    Gauge(label: "concord_outbox_oldest_seconds", dimensions: [("peer", peer.peer)]).record(peer.oldestWaitingSeconds ?? 0)
+                    Gauge(label: "concord_peer_applied_through", dimensions: [("peer", peer.peer)]).record(peer.appliedThrough)
+                    known.insert(peer.peer)
+                }
+                for gone in known.subtracting(peers.map(\.peer)) {
+                    Gauge(label: "concord_outbox_waiting", dimensions: [("peer", gone)]).record(0)
+                }
+                if hub {
+                    Gauge(label: "concord_conflicts_open").record(try await count("SELECT count(*)::int8 FROM conflicts WHERE status = 'open'"))
+                    Gauge(label: "concord_assignments_overdue").record(try await count(
+                        "SELECT count(*)::int8 FROM assignments WHERE status = 'offered' AND respond_by < now()"))
+                    Gauge(label: "concord_event_log_head").record(try await count("SELECT coalesce(max(seq), 0)::int8 FROM events"))
+                }
+            } catch {
+                logger.warning("could not sample delivery metrics", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+            }
+            do { try await Task.sleep(for: interval) } catch { return }
+        }
+    }
+
+    func count(_ sql: String) async throws -> Int64 {
+        let rows = try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+        for try await value in rows.decode(Int64.self) { return value }
+        return 0
+    }
+}
+
+/// The counters both daemons keep, by message type (labels are bounded: the protocol's types).
+public enum WireMetrics {
+    public static func received(_ type: String) { Counter(label: "concord_messages_received_total", dimensions: [("type", type)]).increment() }
+    public static func sent(_ type: String, count: Int = 1) {
+        Counter(label: "concord_messages_sent_total", dimensions: [("type", type)]).increment(by: count)
+    }
+    public static func resent(_ peer: String, count: Int) {
+        guard count > 0 else { return }
+        Counter(label: "concord_messages_resent_total", dimensions: [("peer", peer)]).increment(by: count)
+    }
+}

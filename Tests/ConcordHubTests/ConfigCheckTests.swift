@@ -142,7 +142,8 @@ import Testing
             while ContinuousClock.now < deadline {
                 hub = (try? Self.scrape(hubPort)) ?? ""
                 node = (try? Self.scrape(nodePort)) ?? ""
-                if hub.contains("concord_conflicts_open 0"), node.contains("concord_outbox_waiting{peer=\"hub\"} 0") { break }
+                // Both samplers run every 5 s: wait for a sample taken after the claims were answered.
+                if hub.contains("concord_outbox_waiting{peer=\"360402\"} 0"), node.contains("concord_outbox_waiting{peer=\"hub\"} 0") { break }
                 try await Task.sleep(for: .milliseconds(500))
             }
             #expect(hub.contains("concord_messages_received_total{type=\"claim.file\"} 3"), "\(hub.prefix(1500))")

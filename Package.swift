@@ -122,7 +122,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConcordHubTests",
-            dependencies: ["ConcordHub", "ConcordStore", "ConcordProtocol", "ConcordTestSupport", "ZeroMQ"]
+            dependencies: ["ConcordHub", "ConcordNode", "ConcordStore", "ConcordProtocol", "ConcordTestSupport", "ZeroMQ"]
         ),
         .testTarget(
             name: "ConcordFuzzTests",

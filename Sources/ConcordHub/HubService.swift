@@ -24,12 +24,25 @@ public final class HubService: Service, Sendable {
     let traffic = Mutex<[String: (bucket: TokenBucket, refusedAt: ContinuousClock.Instant?)]>([:])
     /// Tenants with a feed.fetch being served (one at a time each, so waiting fetches stay bounded).
     let fetching = Mutex<Set<String>>([])
+    /// The county offices that said hello since this process started. Until one does, the hub
+    /// knows nothing of how far it has applied the hub's stream: the hub's database may have been
+    /// restored, and its numbering be behind. So nothing is sent to it, its acknowledgements are
+    /// not taken, and its heartbeats are not answered — the node then finds the link silent,
+    /// connects again and says hello (a node whose socket reconnected by itself would otherwise
+    /// never do so).
+    let greeted = Mutex<Set<String>>([])
+    /// When each office last asked for its claims back: once a minute at most, since each ask
+    /// queues a message per claim.
+    let resyncs = Mutex<[String: ContinuousClock.Instant]>([:])
     /// Signalled after this process commits changes that may have appended events, so waiting
     /// feed fetches answer at once (events written by other processes are found by the poll).
     let newEvents = Wakeup()
     let onReady: @Sendable (String) -> Void
     /// The hub's clock for protection windows; injected so tests can move time.
     let now: @Sendable () -> Date
+    /// The protocol revision spoken: the current one, or 1.0 to stand in for an older hub in
+    /// the compatibility tests (its message set, and hello answered as 1.0 did).
+    let revision: ProtocolRevision
 
     struct PeerState {
         var routingID: [UInt8]
@@ -39,6 +52,9 @@ public final class HubService: Service, Sendable {
         /// The peer's last acknowledgement, and when it last moved forward.
         var ackedThrough: Int64 = 0
         var ackMovedAt: ContinuousClock.Instant = .now
+        /// A hello is being handled: its reconciliation may renumber the outbox, so nothing is
+        /// sent to the peer until it is done.
+        var reconciling = false
 
         /// Sent messages wait unacknowledged, and the peer has acknowledged nothing for `seconds`:
         /// they may have been lost (a reconnect libzmq made without a new hello), so send them again.
@@ -50,9 +66,10 @@ public final class HubService: Service, Sendable {
 
     /// `onReady` receives the endpoint actually bound (useful with `tcp://127.0.0.1:*`).
     public init(configuration: HubConfiguration, database: Database, logger: Logger,
-                now: @escaping @Sendable () -> Date = { Date() },
+                now: @escaping @Sendable () -> Date = { Date() }, revision: ProtocolRevision = .current,
                 onReady: @escaping @Sendable (String) -> Void = { _ in }) {
         self.now = now
+        self.revision = revision
         self.configuration = configuration
         self.database = database
         self.logger = logger
@@ -227,22 +244,25 @@ public final class HubService: Service, Sendable {
         case .drop:
             return nil
         }
-        peers.withLock { peers in
-            if var peer = peers[tenant] {
-                if peer.routingID != routing { peer.sentThrough = 0 }
-                peer.routingID = routing
-                peer.lastHeard = now
-                peers[tenant] = peer
-            } else {
-                peers[tenant] = PeerState(routingID: routing, lastHeard: now, sentThrough: 0)
-            }
-        }
         let replyFrames: @Sendable ([[UInt8]]) async -> Void = { frames in
             try? await loop.send(Message(frames: [routing] + frames), on: received.socket)
         }
         let reply: @Sendable (Envelope) async -> Void = { envelope in await replyFrames(envelope.frames()) }
+        let decoded = Envelope.decode(Array(frames.dropFirst()), revision: revision)
+        var isHello = false
+        if case .success(let envelope) = decoded, case .hello = envelope.payload { isHello = true }
+        peers.withLock { peers in
+            var peer = peers[tenant] ?? PeerState(routingID: routing, lastHeard: now, sentThrough: 0)
+            if peer.routingID != routing { peer.sentThrough = 0 }
+            peer.routingID = routing
+            peer.lastHeard = now
+            // Set in the same step that makes a new connection visible: no flush may send with
+            // the old numbering while the hello's reconciliation may renumber.
+            if isHello { peer.reconciling = true }
+            peers[tenant] = peer
+        }
         let envelope: Envelope
-        switch Envelope.decode(Array(frames.dropFirst())) {
+        switch decoded {
         case .failure(let failure):
             logger.notice("refused a message", metadata: ["tenant": "\(tenant)", "code": "\(failure.error.code.rawValue)"])
             await reply(Envelope(re: failure.id, payload: .error(ErrorBody(failure.error))))
@@ -262,22 +282,68 @@ public final class HubService: Service, Sendable {
         switch envelope.payload {
         case .hello(let hello):
             do {
-                let applied = try await Inbox.appliedThrough(peer: tenant, client: database.client, logger: logger)
-                try await Outbox.acknowledge(peer: tenant, through: hello.receivedThrough, client: database.client, logger: logger)
+                let applied = try await Inbox.position(peer: tenant, client: database.client, logger: logger)
+                if revision >= .r1 {
+                    // The office says how far it has applied the hub's stream: after a restore of
+                    // either database the two numberings are brought back in line first.
+                    let found = try await Outbox.reconcile(peer: tenant, position: hello.receivedThrough,
+                                                           lastID: hello.lastMessageID, client: database.client, logger: logger)
+                    switch found {
+                    case .inStep(let rewound) where rewound > 0:
+                        logger.warning("an office lacks messages it had acknowledged (its database was restored); sending them again",
+                                       metadata: ["tenant": "\(tenant)", "received_through": "\(hello.receivedThrough)", "count": "\(rewound)"])
+                    case .diverged(let renumbered):
+                        logger.warning("an office applied messages the hub's database lacks (the hub was restored); renumbered the waiting ones after them",
+                                       metadata: ["tenant": "\(tenant)", "received_through": "\(hello.receivedThrough)", "count": "\(renumbered)"])
+                    default:
+                        break
+                    }
+                } else {
+                    try await Outbox.acknowledge(peer: tenant, through: hello.receivedThrough, client: database.client, logger: logger)
+                }
                 peers.withLock { peers in
                     peers[tenant]?.sentThrough = hello.receivedThrough
                     peers[tenant]?.ackedThrough = hello.receivedThrough
                     peers[tenant]?.ackMovedAt = .now
+                    peers[tenant]?.reconciling = false
                 }
+                _ = greeted.withLock { $0.insert(tenant) }
                 await reply(Envelope(re: envelope.id, payload: .welcome(Welcome(
-                    tenant: tenant, appliedThrough: applied, hubTime: Timestamp.format(Date())))))
+                    tenant: tenant, appliedThrough: applied.seq, hubTime: Timestamp.format(Date()),
+                    lastMessageID: revision >= .r1 ? applied.messageID : nil))))
+                await flush(tenant, loop: loop, resendAll: false)
+            } catch {
+                peers.withLock { $0[tenant]?.reconciling = false }
+                await refuse(.unavailable, "database: \(error)")
+            }
+        case .resync:
+            guard kind == .county else {
+                await refuse(.notAllowed, "only county offices hold claims")
+                return
+            }
+            let allowed = resyncs.withLock { last in
+                let now = ContinuousClock.now
+                if let previous = last[tenant], previous.duration(to: now) < .seconds(60) { return false }
+                last[tenant] = now
+                return true
+            }
+            guard allowed else {
+                await refuse(.rateLimited, "claims.resync at most once a minute")
+                return
+            }
+            do {
+                let count = try await restoreClaims(of: tenant)
+                logger.warning("an office asked for its claims back (its database was restored from a backup)",
+                               metadata: ["tenant": "\(tenant)", "claims": "\(count)"])
                 await flush(tenant, loop: loop, resendAll: false)
             } catch {
                 await refuse(.unavailable, "database: \(error)")
             }
         case .heartbeat:
+            guard kind != .county || isGreeted(tenant) else { return }
             await reply(Envelope(re: envelope.id, payload: .heartbeat))
         case .ack(let ack):
+            guard kind != .county || isGreeted(tenant) else { return }
             peers.withLock { peers in
                 if var peer = peers[tenant], ack.through > peer.ackedThrough {
                     peer.ackedThrough = ack.through
@@ -373,7 +439,7 @@ public final class HubService: Service, Sendable {
             } catch {
                 await refuse(.unavailable, "database error")
             }
-        case .welcome, .claimStatus, .checkResult, .assignmentOffer, .feedBatch, .opinionResult, .opinionNotice, .reviewStatus:
+        case .welcome, .claimStatus, .checkResult, .assignmentOffer, .feedBatch, .opinionResult, .opinionNotice, .reviewStatus, .claimRestore:
             await refuse(.notAllowed, "\(envelope.payload.type.rawValue) is sent by the hub, not to it")
         }
     }
@@ -383,6 +449,7 @@ public final class HubService: Service, Sendable {
     func serve(_ fetch: FeedFetch, tenant: String, kind: Tenant.Kind, re: String, reply: @Sendable (Envelope) async -> Void,
                replyFrames: @Sendable ([[UInt8]]) async -> Void) async {
         do {
+            try await FeedPosition.record(tenant: tenant, after: fetch.after, client: database.client, logger: logger)
             let grants = kind == .coordinator ? [TopicPattern("*")!]
                 : try await GrantStore.patterns(for: tenant, kind: kind, client: database.client, logger: logger)
             let requested = fetch.topics?.compactMap(TopicPattern.init)
@@ -485,7 +552,7 @@ public final class HubService: Service, Sendable {
                 lastAck[incoming.tenant] = (through, incoming.reply)
             }
         }
-        for (_, (through, reply)) in lastAck.sorted(by: { $0.key < $1.key }) {
+        for (tenant, (through, reply)) in lastAck.sorted(by: { $0.key < $1.key }) where isGreeted(tenant) {
             await reply(Envelope(payload: .ack(Ack(through: through))))
         }
         // Each office's new messages in parallel: one outbox read each, so the next run waits
@@ -517,7 +584,11 @@ public final class HubService: Service, Sendable {
             }
             try await appends.flush(on: connection, logger: logger)
             try await Outbox.enqueue(outbox, on: connection, logger: logger)
-            try await Inbox.advance(marks.filter { locked[$0.key] != $0.value }, on: connection, logger: logger)
+            var advanced: [String: (seq: Int64, messageID: String?)] = [:]
+            for (tenant, seq) in marks where locked[tenant] != seq {
+                advanced[tenant] = (seq, run.last { $0.tenant == tenant && $0.envelope.seq == seq }?.envelope.id)
+            }
+            try await Inbox.advance(advanced, on: connection, logger: logger)
             return results
         }
     }
@@ -581,10 +652,55 @@ public final class HubService: Service, Sendable {
         return .applied(seq, notify: notify)
     }
 
+    func isGreeted(_ tenant: String) -> Bool { greeted.withLock { $0.contains(tenant) } }
+
+    /// Queues a `claim.restore` for every claim of `office`, oldest first, in one transaction;
+    /// returns how many.
+    func restoreClaims(of office: String) async throws -> Int {
+        let logger = self.logger
+        return try await database.client.withTransaction(logger: logger) { connection in
+            let rows = try await connection.query("""
+                SELECT lead_ref, investor_name, credit_code, project_name, industry, investment_wan::float8, stage, reported_at, status
+                FROM claims WHERE office = \(office) ORDER BY id
+                """, logger: logger)
+            var restores: [ClaimRestore] = []
+            for try await (lead, name, code, project, industry, investment, stage, reported, status) in rows.decode(
+                (String, String, String?, String?, String?, Double?, String, Date, String).self) {
+                restores.append(ClaimRestore(leadRef: lead, investorName: name, creditCode: code, projectName: project,
+                                             industry: industry, investmentWan: investment, stage: LeadStage(rawValue: stage) ?? .lead,
+                                             reportedAt: reported, status: status))
+            }
+            // Then the last claim.status each lead was sent, again: a lead restored now had
+            // missed it (the node could not apply it to a lead it did not have), and it says more
+            // than the restore's status (who holds, who contests, the decision).
+            let latest = try await connection.query("""
+                SELECT DISTINCT ON (envelope::jsonb -> 'body' ->> 'lead_ref') envelope FROM outbox
+                WHERE peer = \(office) AND type = 'claim.status'
+                ORDER BY envelope::jsonb -> 'body' ->> 'lead_ref', seq DESC
+                """, logger: logger)
+            var statuses: [Payload] = []
+            for try await envelope in latest.decode(String.self) {
+                if case .success(let sent) = Envelope.decode([Array(Wire.signature.utf8), Array(envelope.utf8)]) {
+                    statuses.append(sent.payload)
+                }
+            }
+            let payloads = restores.map(Payload.claimRestore) + statuses
+            try await Outbox.enqueue(payloads.map { payload in
+                Outbox.Pending(peer: office) { seq in
+                    let out = Envelope(seq: seq, payload: payload)
+                    return (out.id, out.payload.type.rawValue, String(decoding: out.frames()[1], as: UTF8.self))
+                }
+            }, on: connection, logger: logger)
+            try await AuditChain.append(.init(actor: office, action: "claims.resync", subject: "tenant:\(office)",
+                                              detailJSON: "{\"claims\":\(restores.count)}"), on: connection, logger: logger)
+            return restores.count
+        }
+    }
+
     /// Sends a peer's outbox: new messages since the last send, or (`resendAll`) every
     /// unacknowledged one.
     func flush(_ peer: String, loop: SocketLoop, resendAll: Bool) async {
-        guard let state = peers.withLock({ $0[peer] }) else { return }
+        guard let state = peers.withLock({ $0[peer] }), !state.reconciling, isGreeted(peer) || keys.kind(of: peer) != .county else { return }
         do {
             let after = resendAll ? 0 : state.sentThrough
             let pending = try await Outbox.pending(peer: peer, after: after, limit: 256, client: database.client, logger: logger)

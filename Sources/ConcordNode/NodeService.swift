@@ -31,12 +31,18 @@ public final class NodeService: Service, Sendable {
         /// The hub's last acknowledgement on this connection.
         var ackedThrough: Int64 = 0
         var pendingHello: String?
+        /// The id of the `claims.resync` sent after a restore was found, until the hub takes it;
+        /// refused for a passing reason (busy, database down) it is sent again a minute later.
+        var resync: (id: String, sentAt: ContinuousClock.Instant, retry: Bool)?
     }
 
     /// At most this many outbox rows in flight (sent, not yet acknowledged): each acknowledgement
     /// sends the next ones at once, so a backlog drains as fast as the hub applies it, and a slow
     /// hub is not buried under more than its receive queue holds.
     static let sendWindow: Int64 = 1_024
+
+    /// Sent in hello; `protocol/1.1` tells the hub this node speaks revision 1.1.
+    public static let version = "concord/0.2 protocol/\(ProtocolRevision.current.name)"
 
     public init(configuration: NodeConfiguration, database: Database, logger: Logger) {
         self.configuration = configuration
@@ -55,7 +61,12 @@ public final class NodeService: Service, Sendable {
         try await recordLink(up: false)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let loop = try await connect(context)
-            state.withLock { $0 = LinkRuntime(connectedAt: .now) }
+            state.withLock { runtime in
+                // A claims.resync not yet answered is asked again on the new connection.
+                let resync = runtime.resync.map { (id: $0.id, sentAt: $0.sentAt, retry: true) }
+                runtime = LinkRuntime(connectedAt: .now)
+                runtime.resync = resync
+            }
             await withDiscardingTaskGroup { group in
                 group.addTask {
                     await self.tick(loop)
@@ -122,6 +133,7 @@ public final class NodeService: Service, Sendable {
                 if snapshot.lastHello.map({ now - $0 >= heartbeat }) ?? true { await sendHello(loop) }
                 continue
             }
+            if let resync = snapshot.resync, resync.retry, now - resync.sentAt >= .seconds(60) { await requestResync(loop) }
             if snapshot.lastSent.map({ now - $0 >= heartbeat }) ?? true {
                 await send(Envelope(payload: .heartbeat), loop: loop)
             }
@@ -132,13 +144,21 @@ public final class NodeService: Service, Sendable {
 
     func sendHello(_ loop: SocketLoop) async {
         do {
-            let received = try await Inbox.appliedThrough(peer: LeadBook.hubPeer, client: database.client, logger: logger)
-            let hello = Envelope(payload: .hello(Hello(nodeVersion: "concord/0.1", receivedThrough: received)))
+            let received = try await Inbox.position(peer: LeadBook.hubPeer, client: database.client, logger: logger)
+            let hello = Envelope(payload: .hello(Hello(nodeVersion: Self.version, receivedThrough: received.seq,
+                                                       lastMessageID: received.messageID)))
             state.withLock { $0.lastHello = .now; $0.pendingHello = hello.id }
             await send(hello, loop: loop)
         } catch {
             logger.warning("could not read the inbox", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// Asks the hub for the office's claims back (schemas/PROTOCOL.md, section 4a).
+    func requestResync(_ loop: SocketLoop) async {
+        let request = Envelope(payload: .resync)
+        state.withLock { $0.resync = (request.id, .now, false) }
+        await send(request, loop: loop)
     }
 
     func send(_ envelope: Envelope, loop: SocketLoop) async {
@@ -193,7 +213,24 @@ public final class NodeService: Service, Sendable {
                 return
             }
             do {
-                try await Outbox.acknowledge(peer: LeadBook.hubPeer, through: welcome.appliedThrough, client: database.client, logger: logger)
+                // The hub says how far it has applied this office's stream: after a restore of
+                // either database the two numberings are brought back in line first.
+                let found = try await Outbox.reconcile(peer: LeadBook.hubPeer, position: welcome.appliedThrough,
+                                                       lastID: welcome.lastMessageID, client: database.client, logger: logger)
+                switch found {
+                case .inStep(let rewound) where rewound > 0:
+                    logger.warning("the hub lacks messages it had acknowledged (its database was restored); sending them again",
+                                   metadata: ["applied_through": "\(welcome.appliedThrough)", "count": "\(rewound)"])
+                case .diverged(let renumbered):
+                    // The hub applied messages this database lacks: it was restored from an older
+                    // backup. What waits is renumbered after them; the leads filed since the backup
+                    // come back from the hub's registry.
+                    logger.warning("the hub applied messages this database lacks (restored from a backup); renumbered the waiting ones and asked for the office's claims",
+                                   metadata: ["applied_through": "\(welcome.appliedThrough)", "count": "\(renumbered)"])
+                    await requestResync(loop)
+                default:
+                    break
+                }
                 state.withLock { s in
                     s.up = true
                     s.sentThrough = welcome.appliedThrough
@@ -214,15 +251,26 @@ public final class NodeService: Service, Sendable {
         case .heartbeat:
             break
         case .claimStatus(let status):
-            await apply(status, seq: envelope.seq ?? 0, loop: loop)
+            await apply(status, seq: envelope.seq ?? 0, id: envelope.id, loop: loop)
         case .assignmentOffer(let offer):
-            await apply(offer, seq: envelope.seq ?? 0, loop: loop)
+            await apply(offer, seq: envelope.seq ?? 0, id: envelope.id, loop: loop)
+        case .error(let body) where envelope.re != nil && envelope.re == state.withLock({ $0.resync?.id }):
+            if body.code == ProtocolError.Code.unknownType.rawValue {
+                logger.warning("the hub does not speak protocol 1.1: leads filed after the backup stay at the hub only")
+                state.withLock { $0.resync = nil }
+            } else {
+                logger.warning("the hub could not send the claims back yet; asking again in a minute", metadata: ["code": "\(body.code)"])
+                state.withLock { $0.resync?.retry = true }
+            }
         case .error(let body):
             logger.warning("the hub refused a message", metadata: ["code": "\(body.code)", "detail": "\(body.detail)", "re": "\(envelope.re ?? "")"])
         case .opinionNotice(let notice):
-            await apply(notice, seq: envelope.seq ?? 0, loop: loop)
+            await apply(notice, seq: envelope.seq ?? 0, id: envelope.id, loop: loop)
         case .reviewStatus(let status):
-            await apply(status, seq: envelope.seq ?? 0, loop: loop)
+            await apply(status, seq: envelope.seq ?? 0, id: envelope.id, loop: loop)
+        case .claimRestore(let restore):
+            state.withLock { $0.resync = nil }
+            await apply(restore, seq: envelope.seq ?? 0, id: envelope.id, loop: loop)
         case .feedBatch:
             break
         default:
@@ -232,7 +280,7 @@ public final class NodeService: Service, Sendable {
 
     /// Applies one state-changing message from the hub exactly once, in order: `change` and the new
     /// high-water mark commit together; a repeat or a gap changes nothing; the ack says where we are.
-    func applyInOrder(seq: Int64, loop: SocketLoop, what: String,
+    func applyInOrder(seq: Int64, id: String, loop: SocketLoop, what: String,
                       _ change: @escaping @Sendable (PostgresConnection) async throws -> Void) async {
         let logger = self.logger
         do {
@@ -240,7 +288,7 @@ public final class NodeService: Service, Sendable {
                 let hwm = try await Inbox.lock(peer: LeadBook.hubPeer, on: connection, logger: logger)
                 guard seq == hwm + 1 else { return hwm }
                 try await change(connection)
-                try await Inbox.advance(peer: LeadBook.hubPeer, to: seq, on: connection, logger: logger)
+                try await Inbox.advance(peer: LeadBook.hubPeer, to: seq, messageID: id, on: connection, logger: logger)
                 return seq
             }
             await send(Envelope(payload: .ack(Ack(through: through))), loop: loop)
@@ -250,10 +298,10 @@ public final class NodeService: Service, Sendable {
     }
 
     /// The hub's decision about one of the office's claims, onto the lead.
-    func apply(_ status: ClaimStatus, seq: Int64, loop: SocketLoop) async {
+    func apply(_ status: ClaimStatus, seq: Int64, id: String, loop: SocketLoop) async {
         let logger = self.logger
         let detail = String(decoding: Envelope(seq: seq, payload: .claimStatus(status)).frames()[1], as: UTF8.self)
-        await applyInOrder(seq: seq, loop: loop, what: "a claim status") { connection in
+        await applyInOrder(seq: seq, id: id, loop: loop, what: "a claim status") { connection in
             guard let id = UUID(uuidString: status.leadRef) else { return }
             try await connection.query("""
                 UPDATE leads SET claim_status = \(status.status.rawValue),
@@ -264,9 +312,9 @@ public final class NodeService: Service, Sendable {
     }
 
     /// A city lead offered to the office.
-    func apply(_ offer: AssignmentOffer, seq: Int64, loop: SocketLoop) async {
+    func apply(_ offer: AssignmentOffer, seq: Int64, id: String, loop: SocketLoop) async {
         let logger = self.logger
-        await applyInOrder(seq: seq, loop: loop, what: "an assignment") { connection in
+        await applyInOrder(seq: seq, id: id, loop: loop, what: "an assignment") { connection in
             guard let lead = UUID(uuidString: offer.cityLead) else { return }
             try await connection.query("""
                 INSERT INTO node_assignments (id, city_lead, investor_name, credit_code, project_name, industry,
@@ -280,9 +328,9 @@ public final class NodeService: Service, Sendable {
     }
 
     /// A department's opinion on one of the office's leads.
-    func apply(_ notice: OpinionNotice, seq: Int64, loop: SocketLoop) async {
+    func apply(_ notice: OpinionNotice, seq: Int64, id: String, loop: SocketLoop) async {
         let logger = self.logger
-        await applyInOrder(seq: seq, loop: loop, what: "an opinion") { connection in
+        await applyInOrder(seq: seq, id: id, loop: loop, what: "an opinion") { connection in
             guard let lead = UUID(uuidString: notice.leadRef), let id = UUID(uuidString: notice.opinionID) else { return }
             try await connection.query("""
                 INSERT INTO lead_opinions (id, lead_id, department, verdict, text, conditions, given_at)
@@ -294,9 +342,9 @@ public final class NodeService: Service, Sendable {
     }
 
     /// The combined review status of one of the office's leads: replaces the previous one whole.
-    func apply(_ status: ReviewStatusNotice, seq: Int64, loop: SocketLoop) async {
+    func apply(_ status: ReviewStatusNotice, seq: Int64, id: String, loop: SocketLoop) async {
         let logger = self.logger
-        await applyInOrder(seq: seq, loop: loop, what: "a review status") { connection in
+        await applyInOrder(seq: seq, id: id, loop: loop, what: "a review status") { connection in
             guard let lead = UUID(uuidString: status.leadRef) else { return }
             try await connection.query("DELETE FROM lead_reviews WHERE lead_id = \(lead)", logger: logger)
             for entry in status.departments {
@@ -305,6 +353,48 @@ public final class NodeService: Service, Sendable {
                     VALUES (\(lead), \(entry.department), \(entry.departmentName), \(entry.since)::timestamptz,
                             \(entry.answeredAt)::timestamptz, \(entry.verdict?.rawValue))
                     ON CONFLICT DO NOTHING
+                    """, logger: logger)
+            }
+        }
+    }
+
+    /// One of the office's claims as the hub holds it (after `claims.resync`): a lead this
+    /// database lacks is added back with the hub's fields, stage and status; a lead it has takes
+    /// the hub's stage only when no stage change of its own still waits in the outbox.
+    func apply(_ restore: ClaimRestore, seq: Int64, id: String, loop: SocketLoop) async {
+        let logger = self.logger
+        await applyInOrder(seq: seq, id: id, loop: loop, what: "a restored claim") { connection in
+            guard let lead = UUID(uuidString: restore.leadRef) else { return }
+            let inserted = try await connection.query("""
+                INSERT INTO leads (id, investor_name, credit_code, project_name, industry, investment_wan, stage, filed_at,
+                                   claim_status, claim_updated_at, notes)
+                VALUES (\(lead), \(restore.investorName), \(restore.creditCode), \(restore.projectName), \(restore.industry),
+                        \(restore.investmentWan), \(restore.stage), \(restore.reportedAt)::timestamptz, \(restore.status), now(),
+                        '从市协同中心恢复（本地数据库自备份恢复后）')
+                ON CONFLICT (id) DO NOTHING RETURNING 1
+                """, logger: logger)
+            var added = false
+            for try await _ in inserted.decode(Int.self) { added = true }
+            if added {
+                try await connection.query("""
+                    INSERT INTO lead_stage_history (lead_id, stage, changed_at, changed_by)
+                    VALUES (\(lead), \(restore.stage), \(restore.reportedAt)::timestamptz, 'hub:restore')
+                    """, logger: logger)
+                try await AuditChain.append(.init(actor: "hub", action: "lead.restored", subject: "lead:\(restore.leadRef)",
+                                                  detailJSON: auditDetail(["investor_name": restore.investorName, "stage": restore.stage])),
+                                            on: connection, logger: logger)
+                return
+            }
+            let changed = try await connection.query("""
+                UPDATE leads SET stage = \(restore.stage) WHERE id = \(lead) AND stage <> \(restore.stage)
+                  AND NOT EXISTS (SELECT 1 FROM outbox WHERE peer = \(LeadBook.hubPeer) AND acked_at IS NULL AND type = 'lead.stage'
+                                  AND envelope::jsonb -> 'body' ->> 'lead_ref' = \(restore.leadRef))
+                RETURNING 1
+                """, logger: logger)
+            for try await _ in changed.decode(Int.self) {
+                try await connection.query("""
+                    INSERT INTO lead_stage_history (lead_id, stage, changed_at, changed_by)
+                    VALUES (\(lead), \(restore.stage), now(), 'hub:restore') ON CONFLICT DO NOTHING
                     """, logger: logger)
             }
         }

@@ -39,8 +39,9 @@ public struct Envelope: Sendable, Equatable {
     }
 
     /// Decodes and validates two frames. A failure carries the message id when it could be read,
-    /// so the error reply can name it.
-    public static func decode(_ frames: [[UInt8]]) -> Result<Envelope, DecodeFailure> {
+    /// so the error reply can name it. `revision` is the message set understood: a type added
+    /// later is an unknown type (how a peer of that revision answers it).
+    public static func decode(_ frames: [[UInt8]], revision: ProtocolRevision = .current) -> Result<Envelope, DecodeFailure> {
         guard let first = frames.first else {
             return .failure(DecodeFailure(id: nil, error: ProtocolError(.malformedFrames, "no frames")))
         }
@@ -72,7 +73,9 @@ public struct Envelope: Sendable, Equatable {
         func fail(_ code: ProtocolError.Code, _ detail: String) -> Result<Envelope, DecodeFailure> {
             .failure(DecodeFailure(id: id, error: ProtocolError(code, detail)))
         }
-        guard let type = MessageType(rawValue: header.type) else { return fail(.unknownType, "type \(header.type)") }
+        guard let type = MessageType(rawValue: header.type), type.introduced <= revision else {
+            return fail(.unknownType, "type \(header.type)")
+        }
         if let seq = header.seq, seq < 1 { return fail(.malformedEnvelope, "seq must be a positive integer") }
         if type.changesState && header.seq == nil { return fail(.missingSequence, "\(type.rawValue) needs seq") }
         if !type.changesState && header.seq != nil { return fail(.malformedEnvelope, "\(type.rawValue) takes no seq") }

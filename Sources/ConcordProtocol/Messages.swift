@@ -1,6 +1,31 @@
 import ConcordDomain
 import Foundation
 
+/// The revisions of protocol version 1. A revision only adds: optional fields (which a receiver of
+/// an earlier revision ignores, as section 3 requires) and message types that are sent only to a
+/// peer known to speak the revision, or that an earlier peer refuses with `UNKNOWN_TYPE` and the
+/// sender can do without (schemas/PROTOCOL.md, section 7).
+public enum ProtocolRevision: Int, Comparable, Sendable, CaseIterable {
+    /// 1.0: the message set frozen in schemas/v1.0/.
+    case r0 = 0
+    /// 1.1: reconciliation after a restore (`last_message_id` in hello and welcome,
+    /// `claims.resync`, `claim.restore`).
+    case r1 = 1
+
+    public static let current = ProtocolRevision.r1
+    public var name: String { "1.\(rawValue)" }
+
+    public static func < (a: ProtocolRevision, b: ProtocolRevision) -> Bool { a.rawValue < b.rawValue }
+
+    /// The revision a `node_version` such as `concord/0.2 protocol/1.1` announces; 1.0 when it
+    /// names none (every node before 1.1).
+    public static func announced(by version: String) -> ProtocolRevision {
+        guard let range = version.range(of: "protocol/1.") else { return .r0 }
+        let minor = Int(version[range.upperBound...].prefix { $0.isNumber }) ?? 0
+        return ProtocolRevision(rawValue: min(minor, current.rawValue)) ?? .r0
+    }
+}
+
 /// Every message type of protocol version 1 (schemas/PROTOCOL.md has the table).
 public enum MessageType: String, CaseIterable, Sendable {
     case hello
@@ -21,12 +46,23 @@ public enum MessageType: String, CaseIterable, Sendable {
     case opinionResult = "opinion.result"
     case opinionNotice = "opinion.notice"
     case reviewStatus = "review.status"
+    case resync = "claims.resync"
+    case claimRestore = "claim.restore"
+
+    /// The revision that added the type.
+    public var introduced: ProtocolRevision {
+        switch self {
+        case .resync, .claimRestore: return .r1
+        default: return .r0
+        }
+    }
 
     /// State-changing messages carry a per-sender `seq`, are kept in the sender's outbox until
     /// acknowledged, and are applied by the receiver exactly once, in order.
     public var changesState: Bool {
         switch self {
-        case .claimFile, .leadStage, .claimStatus, .assignmentOffer, .assignmentReply, .opinionNotice, .reviewStatus: return true
+        case .claimFile, .leadStage, .claimStatus, .assignmentOffer, .assignmentReply, .opinionNotice, .reviewStatus, .claimRestore:
+            return true
         default: return false
         }
     }
@@ -52,6 +88,8 @@ public enum Payload: Sendable, Equatable {
     case opinionResult(OpinionResult)
     case opinionNotice(OpinionNotice)
     case reviewStatus(ReviewStatusNotice)
+    case resync
+    case claimRestore(ClaimRestore)
 
     public var type: MessageType {
         switch self {
@@ -73,6 +111,8 @@ public enum Payload: Sendable, Equatable {
         case .opinionResult: return .opinionResult
         case .opinionNotice: return .opinionNotice
         case .reviewStatus: return .reviewStatus
+        case .resync: return .resync
+        case .claimRestore: return .claimRestore
         }
     }
 
@@ -118,6 +158,8 @@ public enum Payload: Sendable, Equatable {
         case .opinionResult(let body): return encode(body)
         case .opinionNotice(let body): return encode(body)
         case .reviewStatus(let body): return encode(body)
+        case .resync: return encode(Empty())
+        case .claimRestore(let body): return encode(body)
         }
     }
 
@@ -152,6 +194,8 @@ public enum Payload: Sendable, Equatable {
             case .opinionResult: return .success(.opinionResult(try body(OpinionResult.self)))
             case .opinionNotice: return .success(.opinionNotice(try body(OpinionNotice.self)))
             case .reviewStatus: return .success(.reviewStatus(try body(ReviewStatusNotice.self)))
+            case .resync: _ = try body(Empty.self); return .success(.resync)
+            case .claimRestore: return .success(.claimRestore(try body(ClaimRestore.self)))
             }
         } catch let error as ProtocolError {
             return .failure(error)
@@ -294,19 +338,24 @@ public struct Hello: Codable, Sendable, Equatable, Validating {
     public var nodeVersion: String
     /// The highest hub→node `seq` the node has applied; the hub resends from the next one.
     public var receivedThrough: Int64
+    /// 1.1: the id of the message applied at `receivedThrough`, so the hub can tell whether its
+    /// message with that seq is the same one (it is not after the hub's database was restored).
+    public var lastMessageID: String?
 
-    public init(nodeVersion: String, receivedThrough: Int64) {
+    public init(nodeVersion: String, receivedThrough: Int64, lastMessageID: String? = nil) {
         self.nodeVersion = nodeVersion
         self.receivedThrough = receivedThrough
+        self.lastMessageID = lastMessageID
     }
 
     enum CodingKeys: String, CodingKey {
-        case nodeVersion = "node_version", receivedThrough = "received_through"
+        case nodeVersion = "node_version", receivedThrough = "received_through", lastMessageID = "last_message_id"
     }
 
     func validate() throws {
         try checkText(nodeVersion, "node_version", max: 40)
         try check(receivedThrough >= 0, "received_through", "must be ≥ 0")
+        try checkText(lastMessageID, "last_message_id", max: Limits.maxIDLength)
     }
 }
 
@@ -317,21 +366,25 @@ public struct Welcome: Codable, Sendable, Equatable, Validating {
     /// The highest node→hub `seq` the hub has applied; the node resends from the next one.
     public var appliedThrough: Int64
     public var hubTime: String
+    /// 1.1: the id of the node's message applied at `appliedThrough` (see `Hello.lastMessageID`).
+    public var lastMessageID: String?
 
-    public init(tenant: String, appliedThrough: Int64, hubTime: String) {
+    public init(tenant: String, appliedThrough: Int64, hubTime: String, lastMessageID: String? = nil) {
         self.tenant = tenant
         self.appliedThrough = appliedThrough
         self.hubTime = hubTime
+        self.lastMessageID = lastMessageID
     }
 
     enum CodingKeys: String, CodingKey {
-        case tenant, appliedThrough = "applied_through", hubTime = "hub_time"
+        case tenant, appliedThrough = "applied_through", hubTime = "hub_time", lastMessageID = "last_message_id"
     }
 
     func validate() throws {
         try checkText(tenant, "tenant", max: 63, required: true)
         try check(appliedThrough >= 0, "applied_through", "must be ≥ 0")
         try checkDate(hubTime, "hub_time")
+        try checkText(lastMessageID, "last_message_id", max: Limits.maxIDLength)
     }
 }
 
@@ -427,6 +480,53 @@ public struct LeadStageChange: Codable, Sendable, Equatable, Validating {
         try checkText(leadRef, "lead_ref", max: 100, required: true)
         try check(LeadStage(rawValue: stage) != nil, "stage", "one of \(LeadStage.allCases.map(\.rawValue).joined(separator: ", "))")
         try checkDate(changedAt, "changed_at")
+    }
+}
+
+/// Hub → node (1.1), in answer to `claims.resync`: one of the office's claims as the hub holds it,
+/// so a node restored from an older backup gets back the leads it filed after that backup. The
+/// node adds the lead if it lacks it; for a lead it has, it takes the stage only when it has no
+/// stage change of its own still waiting to be delivered.
+public struct ClaimRestore: Codable, Sendable, Equatable, Validating {
+    public var leadRef: String
+    public var investorName: String
+    public var creditCode: String?
+    public var projectName: String?
+    public var industry: String?
+    public var investmentWan: Double?
+    public var stage: String
+    public var reportedAt: String
+    /// The claim's status at the hub (`held`, `contested`, `settled`, `released`).
+    public var status: String
+
+    public init(leadRef: String, investorName: String, creditCode: String? = nil, projectName: String? = nil,
+                industry: String? = nil, investmentWan: Double? = nil, stage: LeadStage, reportedAt: Date, status: String) {
+        self.leadRef = leadRef
+        self.investorName = investorName
+        self.creditCode = creditCode
+        self.projectName = projectName
+        self.industry = industry
+        self.investmentWan = investmentWan
+        self.stage = stage.rawValue
+        self.reportedAt = Timestamp.format(reportedAt)
+        self.status = status
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case leadRef = "lead_ref", investorName = "investor_name", creditCode = "credit_code"
+        case projectName = "project_name", industry, investmentWan = "investment_wan", stage, reportedAt = "reported_at", status
+    }
+
+    func validate() throws {
+        try checkText(leadRef, "lead_ref", max: 100, required: true)
+        try checkText(investorName, "investor_name", max: 200, required: true)
+        try checkText(creditCode, "credit_code", max: 40)
+        try checkText(projectName, "project_name", max: 200)
+        try checkText(industry, "industry", max: 100)
+        if let investmentWan { try check(investmentWan.isFinite && investmentWan >= 0 && investmentWan < 1e12, "investment_wan", "must be a non-negative number") }
+        try check(LeadStage(rawValue: stage) != nil, "stage", "one of \(LeadStage.allCases.map(\.rawValue).joined(separator: ", "))")
+        try checkDate(reportedAt, "reported_at")
+        try check(["held", "contested", "settled", "released"].contains(status), "status", "one of held, contested, settled, released")
     }
 }
 

@@ -93,6 +93,15 @@ extension ClaimRegistry {
             return []
         }
         if claim.status == "released" || claim.stage == stage.rawValue { return [] }
+        if let changedAt {
+            // The very change already applied (same stage, same time): an office restored from a
+            // backup sends again what may have been applied before. Applying it again would move
+            // the claim back to an older stage and log the step twice.
+            let seen = try await connection.query("""
+                SELECT 1 FROM claim_stages WHERE claim_id = \(claim.id) AND stage = \(stage.rawValue) AND reached_at = \(changedAt)
+                """, logger: logger)
+            for try await _ in seen.decode(Int.self) { return [] }
+        }
         let newStatus: String
         switch stage.claimEffect {
         case .active: newStatus = claim.status

@@ -119,6 +119,81 @@ public enum Outbox {
     }
 }
 
+/// What `Outbox.reconcile` found when a peer said how far it has applied this side's stream.
+public enum Reconciliation: Sendable, Equatable {
+    /// The peer's position is a message this side sent: everything up to it is acknowledged and
+    /// `rewound` messages after it, acknowledged before but which the peer no longer has (its
+    /// database was restored from an older backup), are sent again.
+    case inStep(rewound: Int)
+    /// The peer applied messages this side does not have, or other messages under the same
+    /// numbers (this side's database was restored from an older backup). Every message the peer
+    /// may lack — each unacknowledged one, and each numbered after the peer's position — was
+    /// renumbered to follow it and is sent again; the receivers' handlers are idempotent by
+    /// content, so one the peer had already applied changes nothing.
+    case diverged(renumbered: Int)
+}
+
+extension Outbox {
+    /// Brings the outbox to `peer` in line with where the peer says it is: it has applied this
+    /// side's messages through `position`, the last being `lastID` (nil from a 1.0 peer, which then
+    /// is only checked for a position past this side's numbering). One transaction, holding the
+    /// stream's counter so that no message is enqueued meanwhile (schemas/PROTOCOL.md, section 4a).
+    public static func reconcile(peer: String, position: Int64, lastID: String?, client: PostgresClient,
+                                 logger: Logger) async throws -> Reconciliation {
+        try await client.withTransaction(logger: logger) { connection in
+            let stream = Outbox.stream(peer)
+            try await connection.query("""
+                INSERT INTO sequence_counters (stream, last) VALUES (\(stream), 0)
+                ON CONFLICT (stream) DO UPDATE SET last = sequence_counters.last
+                """, logger: logger)
+            var here: String??
+            if position > 0 {
+                let rows = try await connection.query(
+                    "SELECT message_id FROM outbox WHERE peer = \(peer) AND seq = \(position)", logger: logger)
+                here = .some(nil)
+                for try await id in rows.decode(String.self) { here = .some(id) }
+            }
+            let diverged = position > 0 && (here! == nil || (lastID != nil && here! != lastID))
+            guard diverged else {
+                let rows = try await connection.query("""
+                    WITH rewound AS (
+                        UPDATE outbox SET acked_at = NULL
+                        WHERE peer = \(peer) AND seq > \(position) AND acked_at IS NOT NULL RETURNING 1
+                    ) SELECT count(*)::int FROM rewound
+                    """, logger: logger)
+                var rewound = 0
+                for try await count in rows.decode(Int.self) { rewound = count }
+                try await connection.query("""
+                    UPDATE outbox SET acked_at = now() WHERE peer = \(peer) AND seq <= \(position) AND acked_at IS NULL
+                    """, logger: logger)
+                return .inStep(rewound: rewound)
+            }
+            // Two steps, because a unique key is checked row by row: first out of the way (far
+            // past any real number), then to position + 1, + 2, … in the old order. The seq in
+            // each stored envelope is rewritten to match; ids stay.
+            let away: Int64 = 1 << 52
+            try await connection.query("""
+                UPDATE outbox SET seq = seq + \(away), acked_at = NULL
+                WHERE peer = \(peer) AND (acked_at IS NULL OR seq > \(position))
+                """, logger: logger)
+            let rows = try await connection.query("""
+                WITH numbered AS (
+                    SELECT seq AS old, \(position) + row_number() OVER (ORDER BY seq) AS new
+                    FROM outbox WHERE peer = \(peer) AND seq > \(away)
+                ), moved AS (
+                    UPDATE outbox o SET seq = n.new, envelope = jsonb_set(o.envelope::jsonb, '{seq}', to_jsonb(n.new))::text
+                    FROM numbered n WHERE o.peer = \(peer) AND o.seq = n.old RETURNING 1
+                ) SELECT count(*)::int FROM moved
+                """, logger: logger)
+            var moved = 0
+            for try await count in rows.decode(Int.self) { moved = count }
+            try await connection.query(
+                "UPDATE sequence_counters SET last = \(position + Int64(moved)) WHERE stream = \(stream)", logger: logger)
+            return .diverged(renumbered: moved)
+        }
+    }
+}
+
 /// The receiving half: the per-sender high-water mark, read and advanced in the transaction that
 /// applies a message, so a message is applied exactly once.
 public enum Inbox {
@@ -149,26 +224,39 @@ public enum Inbox {
         return marks
     }
 
-    /// Records several peers' new high-water marks in one round trip.
-    public static func advance(_ marks: [String: Int64], on connection: PostgresConnection, logger: Logger) async throws {
+    /// Records several peers' new high-water marks, each with the id of the message applied at
+    /// it, in one round trip.
+    public static func advance(_ marks: [String: (seq: Int64, messageID: String?)], on connection: PostgresConnection,
+                               logger: Logger) async throws {
         guard !marks.isEmpty else { return }
         let peers = marks.keys.sorted()
         try await connection.query("""
-            UPDATE peer_inbox SET applied_through = u.seq, updated_at = now()
-            FROM unnest(\(peers)::text[], \(peers.map { marks[$0]! })::bigint[]) AS u(peer, seq)
+            UPDATE peer_inbox SET applied_through = u.seq, last_message_id = nullif(u.id, ''), updated_at = now()
+            FROM unnest(\(peers)::text[], \(peers.map { marks[$0]!.seq })::bigint[], \(peers.map { marks[$0]!.messageID ?? "" })::text[])
+                AS u(peer, seq, id)
             WHERE peer_inbox.peer = u.peer
             """, logger: logger)
     }
 
-    public static func advance(peer: String, to seq: Int64, on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query(
-            "UPDATE peer_inbox SET applied_through = \(seq), updated_at = now() WHERE peer = \(peer)", logger: logger)
+    public static func advance(peer: String, to seq: Int64, messageID: String?, on connection: PostgresConnection,
+                               logger: Logger) async throws {
+        try await connection.query("""
+            UPDATE peer_inbox SET applied_through = \(seq), last_message_id = \(messageID), updated_at = now()
+            WHERE peer = \(peer)
+            """, logger: logger)
     }
 
     public static func appliedThrough(peer: String, client: PostgresClient, logger: Logger) async throws -> Int64 {
-        let rows = try await client.query("SELECT applied_through FROM peer_inbox WHERE peer = \(peer)", logger: logger)
-        for try await value in rows.decode(Int64.self) { return value }
-        return 0
+        try await position(peer: peer, client: client, logger: logger).seq
+    }
+
+    /// The highest seq applied from `peer` and the id of the message applied at it (nil before
+    /// revision 1.1 recorded ids, or when nothing was applied).
+    public static func position(peer: String, client: PostgresClient, logger: Logger) async throws -> (seq: Int64, messageID: String?) {
+        let rows = try await client.query(
+            "SELECT applied_through, last_message_id FROM peer_inbox WHERE peer = \(peer)", logger: logger)
+        for try await (seq, id) in rows.decode((Int64, String?).self) { return (seq, id) }
+        return (0, nil)
     }
 }
 

@@ -6,7 +6,7 @@ import ServiceLifecycle
 
 /// Samples what the database knows every few seconds into gauges: per peer, the messages waiting
 /// for an acknowledgement and the oldest one's age; at the hub, open conflicts, overdue assignments
-/// and the event log's head. Counters for messages, resends and checks are kept where they happen.
+/// the event log's head and how far behind it each feed reader is. Counters for messages, resends and checks are kept where they happen.
 public struct DeliveryMetrics: Service {
     let client: PostgresClient
     let logger: Logger
@@ -39,6 +39,11 @@ public struct DeliveryMetrics: Service {
                     Gauge(label: "concord_assignments_overdue").record(try await count(
                         "SELECT count(*)::int8 FROM assignments WHERE status = 'offered' AND respond_by < now()"))
                     Gauge(label: "concord_event_log_head").record(try await count("SELECT coalesce(max(seq), 0)::int8 FROM events"))
+                    for reader in try await FeedPosition.all(client: client, logger: logger) {
+                        Gauge(label: "concord_subscriber_lag_events", dimensions: [("tenant", reader.tenant)]).record(reader.behind)
+                        Gauge(label: "concord_subscriber_last_fetch_seconds", dimensions: [("tenant", reader.tenant)])
+                            .record(Date().timeIntervalSince(reader.fetchedAt))
+                    }
                 }
             } catch {
                 logger.warning("could not sample delivery metrics", metadata: ["error": "\(String(reflecting: type(of: error)))"])

@@ -98,3 +98,35 @@ public enum GrantStore {
         return patterns
     }
 }
+
+/// Where each reader of the event feed stands (`concord status`, the subscriber-lag metric).
+public struct FeedPosition: Sendable, Equatable {
+    public let tenant: String
+    /// The position the reader asked from in its latest fetch: it has processed everything up to it.
+    public let readThrough: Int64
+    public let fetchedAt: Date
+    /// Events in the log after `readThrough` (granted to the reader or not: an upper bound).
+    public let behind: Int64
+
+    /// Records a fetch from `after`. One statement, outside any transaction: a lost write only
+    /// makes the next fetch's position the one shown.
+    public static func record(tenant: String, after: Int64, client: PostgresClient, logger: Logger) async throws {
+        try await client.query("""
+            INSERT INTO feed_readers (tenant, read_through, fetched_at) VALUES (\(tenant), \(after), now())
+            ON CONFLICT (tenant) DO UPDATE SET read_through = EXCLUDED.read_through, fetched_at = EXCLUDED.fetched_at
+            """, logger: logger)
+    }
+
+    public static func all(client: PostgresClient, logger: Logger) async throws -> [FeedPosition] {
+        let rows = try await client.query("""
+            SELECT r.tenant, r.read_through, r.fetched_at,
+                   greatest(0, (SELECT coalesce(max(seq), 0) FROM events) - r.read_through)::int8
+            FROM feed_readers r ORDER BY r.tenant
+            """, logger: logger)
+        var readers: [FeedPosition] = []
+        for try await (tenant, through, at, behind) in rows.decode((String, Int64, Date, Int64).self) {
+            readers.append(FeedPosition(tenant: tenant, readThrough: through, fetchedAt: at, behind: behind))
+        }
+        return readers
+    }
+}

@@ -70,6 +70,14 @@ struct StatusCommand: AsyncParsableCommand {
                         print("\(tenant.id)\t\(tenant.name)\(state)\t\(p?.waiting ?? 0)\t\(p?.oldestWaitingSeconds.map { String(Int($0)) } ?? "-")"
                               + "\t#\(p?.ackedThrough ?? 0)\t#\(p?.appliedThrough ?? 0)\t\(p?.lastAppliedAt.map { LeadText.dateFormat.string(from: $0) } ?? "-")")
                     }
+                    let readers = try await FeedPosition.all(client: db.client, logger: logger)
+                    if !readers.isEmpty {
+                        print("订阅方\t名称\t已读至\t落后(条)\t最后一次读取")
+                        for reader in readers {
+                            let name = tenants.first { $0.id == reader.tenant }?.name ?? "-"
+                            print("\(reader.tenant)\t\(name)\t#\(reader.readThrough)\t\(reader.behind)\t\(LeadText.dateFormat.string(from: reader.fetchedAt))")
+                        }
+                    }
                     return peers.contains { ($0.oldestWaitingSeconds ?? 0) > 300 }
                 }
             default:

@@ -19,7 +19,7 @@ struct HubHarness {
 
     static let tenants: [(String, Tenant.Kind)] = [("360402", .county), ("360403", .county), ("360404", .county), ("fgw", .department), ("zrzy", .department), ("city", .coordinator)]
 
-    static func run(messagesPerSecond: Int = 5_000, _ body: @escaping @Sendable (HubHarness) async throws -> Void) async throws {
+    static func run(messagesPerSecond: Int = 5_000, revision: ProtocolRevision = .current, _ body: @escaping @Sendable (HubHarness) async throws -> Void) async throws {
         let migrations = try Migration.load(from: TestDatabase.schemasDirectory)
         try await TestDatabase.withFreshDatabase { configuration in
             var configured = configuration
@@ -37,7 +37,7 @@ struct HubHarness {
                 let ready = AsyncStream.makeStream(of: String.self)
                 let hub = HubService(configuration: HubConfiguration(bind: "tcp://127.0.0.1:*", keys: hubKeys, database: configuration,
                                                                       messagesPerSecond: messagesPerSecond, resendSeconds: 2),
-                                     database: db, logger: TestDatabase.logger, onReady: { ready.continuation.yield($0) })
+                                     database: db, logger: TestDatabase.logger, revision: revision, onReady: { ready.continuation.yield($0) })
                 let running = Task { try await hub.run() }
                 var iterator = ready.stream.makeAsyncIterator()
                 guard let endpoint = await iterator.next() else { throw CancellationError() }
@@ -113,6 +113,19 @@ final class Client: Sendable {
     /// Queues without waiting: for a peer whose handshake may have been refused (no pipe to send on).
     func post(_ payload: Payload, seq: Int64? = nil) {
         try? loop.post(Message(frames: Envelope(seq: seq, payload: payload).frames()), on: loop.socketIDs[0])
+    }
+
+    /// Says hello and waits for the welcome: until an office has, the hub sends it nothing and
+    /// leaves its heartbeats unanswered.
+    @discardableResult
+    func greet(receivedThrough: Int64 = 0) async throws -> Welcome? {
+        _ = try await send(.hello(Hello(nodeVersion: "test", receivedThrough: receivedThrough)))
+        let welcome = await expect { envelope in
+            guard case .welcome = envelope.payload else { return false }
+            return true
+        }
+        guard case .welcome(let body)? = welcome?.payload else { return nil }
+        return body
     }
 
     func sendRaw(_ frames: [[UInt8]]) async throws {

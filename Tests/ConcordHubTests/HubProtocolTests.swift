@@ -75,6 +75,7 @@ struct HubProtocolTests {
     func hostileInput() async throws {
         try await HubHarness.run { hub in
             let node = try await hub.connect("360402")
+            try await node.greet()
             try await node.sendRaw([Array("CONCORD/9".utf8), Array("{}".utf8)])
             #expect(await node.expect { $0.errorCode == "UNSUPPORTED_VERSION" } != nil)
             try await node.sendRaw([Array(Wire.signature.utf8), Array("{not json".utf8)])
@@ -100,6 +101,10 @@ struct HubProtocolTests {
         try await HubHarness.run(messagesPerSecond: 100) { hub in
             let flooder = try await hub.connect("360402")
             let other = try await hub.connect("360403")
+            #expect(try await flooder.greet() != nil)
+            #expect(try await other.greet() != nil)
+            // The budget refilled after the hellos.
+            try await Task.sleep(for: .seconds(1.1))
             let started = ContinuousClock.now
             for _ in 0..<2_000 { _ = try await flooder.send(.heartbeat) }
             let ping = try await other.send(.heartbeat)

@@ -16,14 +16,6 @@ public enum ProtocolRevision: Int, Comparable, Sendable, CaseIterable {
     public var name: String { "1.\(rawValue)" }
 
     public static func < (a: ProtocolRevision, b: ProtocolRevision) -> Bool { a.rawValue < b.rawValue }
-
-    /// The revision a `node_version` such as `concord/0.2 protocol/1.1` announces; 1.0 when it
-    /// names none (every node before 1.1).
-    public static func announced(by version: String) -> ProtocolRevision {
-        guard let range = version.range(of: "protocol/1.") else { return .r0 }
-        let minor = Int(version[range.upperBound...].prefix { $0.isNumber }) ?? 0
-        return ProtocolRevision(rawValue: min(minor, current.rawValue)) ?? .r0
-    }
 }
 
 /// Every message type of protocol version 1 (schemas/PROTOCOL.md has the table).

@@ -47,12 +47,29 @@ struct EnvelopeTests {
                 .init(department: "fgw", departmentName: "发改委", since: date, answeredAt: nil, verdict: nil),
                 .init(department: "zrzy", departmentName: "自然资源局", since: date, answeredAt: date, verdict: .approve),
             ])), 7),
+            (.hello(Hello(nodeVersion: "concord/0.2 protocol/1.1", receivedThrough: 7, lastMessageID: "m-7")), nil),
+            (.welcome(Welcome(tenant: "360402", appliedThrough: 12, hubTime: Timestamp.format(date), lastMessageID: "m-12")), nil),
+            (.resync, nil),
+            (.claimRestore(ClaimRestore(leadRef: "L-1", investorName: "观途（上海）网络科技有限公司", creditCode: "91110000600037341L",
+                                        projectName: "数据中心", industry: "数字经济", investmentWan: 120000.5, stage: .signed,
+                                        reportedAt: date, status: "contested")), 8),
         ]
-        #expect(payloads.count == MessageType.allCases.count)
+        #expect(Set(payloads.map(\.0.type.rawValue)) == Set(MessageType.allCases.map(\.rawValue)), "every type once at least")
         for (payload, seq) in payloads {
             let envelope = Envelope(seq: seq, re: payload.type == .error ? "abc" : nil, payload: payload)
             let decoded = try Envelope.decode(envelope.frames()).get()
             #expect(decoded == envelope, "\(payload.type)")
+        }
+    }
+
+    @Test("a peer of an earlier revision refuses a later revision's types as unknown")
+    func revisions() {
+        let resync = Envelope(payload: .resync).frames()
+        #expect(throws: Never.self) { try Envelope.decode(resync).get() }
+        if case .failure(let failure) = Envelope.decode(resync, revision: .r0) {
+            #expect(failure.error.code == .unknownType)
+        } else {
+            Issue.record("a 1.0 decoder accepted claims.resync")
         }
     }
 

@@ -1,4 +1,6 @@
 import ArgumentParser
+import ConcordHub
+import ConcordNode
 import ConcordStore
 import Foundation
 
@@ -7,7 +9,7 @@ struct DBCommand: AsyncParsableCommand {
         commandName: "db",
         abstract: "数据库：连通检查、迁移、迁移状态 (database check, migrate, status).",
         discussion: """
-            连接参数来自环境变量 CONCORD_DATABASE_URL，或 PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE。
+            连接参数来自 --config 指定的协同中心或区县节点配置，或环境变量 CONCORD_DATABASE_URL，或 PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE。
             密码请放在环境变量中，不要写在命令行上（命令行对本机其他用户可见）。
             """,
         subcommands: [Check.self, Migrate.self, Status.self]
@@ -16,10 +18,24 @@ struct DBCommand: AsyncParsableCommand {
     struct Connection: ParsableArguments {
         @Option(help: "启动时连接数据库的最长等待秒数 (start-up deadline, seconds).")
         var timeout: Int = 10
+        @Option(help: "协同中心或区县节点的配置文件，用其中的数据库 (a hub or node config; default: CONCORD_DATABASE_URL / PG* variables).")
+        var config: String?
 
         func configuration() throws -> DatabaseConfiguration {
             guard timeout > 0 else { throw CLIError("BAD_ARGUMENT", "--timeout 必须大于 0") }
-            var configuration = try DatabaseConfiguration.fromEnvironment()
+            var configuration: DatabaseConfiguration
+            if let config {
+                let file = try ConfigLoading.load(config)
+                configuration = try ConfigLoading.checked {
+                    switch try? file.string("role") {
+                    case "hub": try HubConfiguration.load(file).database
+                    case "node": try NodeConfiguration.load(file).database
+                    default: throw CLIError("BAD_ARGUMENT", "\(config) 不是协同中心或区县节点的配置（role 应为 hub 或 node）")
+                    }
+                }
+            } else {
+                configuration = try DatabaseConfiguration.fromEnvironment()
+            }
             configuration.startupDeadline = .seconds(timeout)
             configuration.maximumConnections = 2
             return configuration
@@ -70,7 +86,8 @@ struct DBCommand: AsyncParsableCommand {
             discussion: """
                 每个迁移在一个事务中执行并登记；已应用的跳过；已应用的文件若被改动则拒绝执行。
 
-                例: concord db migrate --schemas ./schemas
+                例: concord db migrate --config /etc/concord/hub.toml
+                    concord db migrate --schemas ./schemas        （数据库取自 CONCORD_DATABASE_URL 或 PG* 变量）
                 """
         )
         @OptionGroup var connection: Connection

@@ -24,6 +24,20 @@ public struct HubConfiguration: Sendable {
     public var console: ConsoleAddress?
     /// Where Prometheus scrapes `/metrics` (nil: no metrics endpoint).
     public var metrics: ConsoleAddress?
+    /// While the hub's own key is being replaced (`concord hub rekey`): the previous key, still
+    /// served on its previous address so that offices not yet given the new public key keep
+    /// delivering; removed with `concord hub rekey --finish`.
+    public var previous: PreviousKey?
+
+    public struct PreviousKey: Sendable {
+        public var keys: CurveKeyPair
+        public var bind: String
+
+        public init(keys: CurveKeyPair, bind: String) {
+            self.keys = keys
+            self.bind = bind
+        }
+    }
 
     public init(bind: String, keys: CurveKeyPair, database: DatabaseConfiguration,
                 checksPerMinute: Int = 120, messagesPerSecond: Int = 5_000, applyBatch: Int = 256, resendSeconds: Int = 10, policy: ProtectionPolicy = ProtectionPolicy(),
@@ -41,7 +55,8 @@ public struct HubConfiguration: Sendable {
 
     public static let knownKeys: Set<String> = ["role", "bind", "secret_key", "database_url", "checks_per_minute", "messages_per_second", "apply_batch",
                                                 "resend_seconds", "schemas", "log_level", "log_format", "protection_days",
-                                                "taskforce_threshold_wan", "respond_hours", "assess_hours", "console_bind", "metrics_bind"]
+                                                "taskforce_threshold_wan", "respond_hours", "assess_hours", "console_bind", "metrics_bind",
+                                                "previous_secret_key", "previous_bind"]
 
     public static func load(_ file: ConfigFile) throws -> HubConfiguration {
         try file.checkKnown(knownKeys)
@@ -72,6 +87,22 @@ public struct HubConfiguration: Sendable {
                                          assessHours: try file.integer("assess_hours", default: 72, range: 1...2160)))
         configuration.console = try file.consoleAddress()
         configuration.metrics = try file.address("metrics_bind")
+        switch (try file.optionalString("previous_secret_key"), try file.optionalString("previous_bind")) {
+        case (nil, nil):
+            break
+        case (let secret?, let bind?):
+            guard let previous = try? CurveKeyPair(secretKey: secret) else {
+                throw ConfigFile.Error(line: nil, key: "previous_secret_key", message: "应为 40 位 Z85 私钥")
+            }
+            guard bind != configuration.bind else {
+                throw ConfigFile.Error(line: nil, key: "previous_bind", message: "须与 bind 不同：新旧密钥各用一个地址")
+            }
+            configuration.previous = PreviousKey(keys: previous, bind: bind)
+        case (nil, _):
+            throw ConfigFile.Error(line: nil, key: "previous_secret_key", message: "有 previous_bind 时必填")
+        case (_, nil):
+            throw ConfigFile.Error(line: nil, key: "previous_bind", message: "有 previous_secret_key 时必填")
+        }
         return configuration
     }
 }

@@ -46,6 +46,8 @@ public final class HubService: Service, Sendable {
 
     struct PeerState {
         var routingID: [UInt8]
+        /// The socket the peer's last message came in on (two during a change of the hub's key).
+        var socket: SocketLoop.SocketID
         var lastHeard: ContinuousClock.Instant
         /// Outbox messages up to here were sent on the current connection.
         var sentThrough: Int64
@@ -94,7 +96,16 @@ public final class HubService: Service, Sendable {
                 try socket.makeCurveServer(secretKey: configuration.keys.secretKey, domain: "concord")
                 try socket.bind(configuration.bind)
                 bound.withLock { $0 = (try? socket.lastEndpoint) ?? configuration.bind }
-                return [socket]
+                guard let previous = configuration.previous else { return [socket] }
+                // The previous key on its previous address, during a key change: the same ZAP
+                // domain, so the same registered offices; replies go back on the socket a peer used.
+                let old = try Socket(context: context, type: .router)
+                try old.set(.maxMessageSize, Limits.maxSocketMessageBytes)
+                try old.set(.sendHighWaterMark, 10_000)
+                try old.set(.receiveHighWaterMark, 10_000)
+                try old.makeCurveServer(secretKey: previous.keys.secretKey, domain: "concord")
+                try old.bind(previous.bind)
+                return [socket, old]
             }
         } catch {
             await zap.stop()
@@ -103,6 +114,10 @@ public final class HubService: Service, Sendable {
         }
         let endpoint = bound.withLock { $0 }
         logger.info("hub listening", metadata: ["endpoint": "\(endpoint)"])
+        if let previous = configuration.previous {
+            logger.notice("also serving the previous hub key until the key change is finished",
+                          metadata: ["endpoint": "\(previous.bind)", "previous_public_key": "\(previous.keys.publicKey)"])
+        }
         onReady(endpoint)
 
         await withDiscardingTaskGroup { group in
@@ -252,9 +267,10 @@ public final class HubService: Service, Sendable {
         var isHello = false
         if case .success(let envelope) = decoded, case .hello = envelope.payload { isHello = true }
         peers.withLock { peers in
-            var peer = peers[tenant] ?? PeerState(routingID: routing, lastHeard: now, sentThrough: 0)
-            if peer.routingID != routing { peer.sentThrough = 0 }
+            var peer = peers[tenant] ?? PeerState(routingID: routing, socket: received.socket, lastHeard: now, sentThrough: 0)
+            if peer.routingID != routing || peer.socket != received.socket { peer.sentThrough = 0 }
             peer.routingID = routing
+            peer.socket = received.socket
             peer.lastHeard = now
             // Set in the same step that makes a new connection visible: no flush may send with
             // the old numbering while the hello's reconciliation may renumber.
@@ -706,13 +722,13 @@ public final class HubService: Service, Sendable {
             let pending = try await Outbox.pending(peer: peer, after: after, limit: 256, client: database.client, logger: logger)
             for message in pending {
                 try await loop.send(Message(frames: [state.routingID, Array(Wire.signature.utf8), Array(message.envelope.utf8)]),
-                                    on: loop.socketIDs[0])
+                                    on: state.socket)
                 WireMetrics.sent(message.type)
             }
             if resendAll { WireMetrics.resent(peer, count: pending.filter { $0.seq <= state.sentThrough }.count) }
             if let last = pending.last?.seq {
                 peers.withLock { peers in
-                    if var current = peers[peer], current.routingID == state.routingID {
+                    if var current = peers[peer], current.routingID == state.routingID, current.socket == state.socket {
                         current.sentThrough = max(current.sentThrough, last)
                         peers[peer] = current
                     }

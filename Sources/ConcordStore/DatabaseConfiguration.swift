@@ -12,6 +12,9 @@ public struct DatabaseConfiguration: Sendable, Equatable {
     public var startupDeadline: Duration
     /// Connections the pool may open.
     public var maximumConnections: Int
+    /// PostgreSQL's application_name for the pool's connections: the daemons set theirs
+    /// (`concord-hub`, `concord-node`), so pg_stat_activity and the pool metrics tell them apart.
+    public var applicationName = "concord"
 
     public init(host: String = "127.0.0.1", port: Int = 5432, user: String = "postgres", password: String? = nil,
                 database: String, startupDeadline: Duration = .seconds(10), maximumConnections: Int = 10) {
@@ -81,6 +84,7 @@ public struct DatabaseConfiguration: Sendable, Equatable {
         var configuration = PostgresClient.Configuration(
             host: host, port: port, username: user, password: password, database: database, tls: .disable)
         configuration.options.maximumConnections = maximumConnections
+        configuration.options.additionalStartupParameters = [("application_name", applicationName)]
         return configuration
     }
 }

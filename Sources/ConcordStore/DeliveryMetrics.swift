@@ -12,12 +12,15 @@ public struct DeliveryMetrics: Service {
     let logger: Logger
     let hub: Bool
     let interval: Duration
+    /// The pool's application_name and size, for the pool gauges.
+    let pool: (applicationName: String, maximum: Int)
 
-    public init(client: PostgresClient, logger: Logger, hub: Bool, interval: Duration = .seconds(5)) {
-        self.client = client
+    public init(database: Database, logger: Logger, hub: Bool, interval: Duration = .seconds(5)) {
+        self.client = database.client
         self.logger = logger
         self.hub = hub
         self.interval = interval
+        self.pool = (database.configuration.applicationName, database.configuration.maximumConnections)
     }
 
     public func run() async throws {
@@ -34,6 +37,17 @@ public struct DeliveryMetrics: Service {
                 for gone in known.subtracting(peers.map(\.peer)) {
                     Gauge(label: "concord_outbox_waiting", dimensions: [("peer", gone)]).record(0)
                 }
+                // The pool as PostgreSQL sees it: this daemon's connections (by application_name)
+                // and those running a statement, less the one asking.
+                let rows = try await client.query("""
+                    SELECT count(*)::int8, (count(*) FILTER (WHERE state <> 'idle') - 1)::int8 FROM pg_stat_activity
+                    WHERE datname = current_database() AND application_name = \(pool.applicationName)
+                    """, logger: logger)
+                for try await (open, busy) in rows.decode((Int64, Int64).self) {
+                    Gauge(label: "concord_db_connections_open").record(open)
+                    Gauge(label: "concord_db_connections_busy").record(max(0, busy))
+                }
+                Gauge(label: "concord_db_connections_max").record(pool.maximum)
                 if hub {
                     Gauge(label: "concord_conflicts_open").record(try await count("SELECT count(*)::int8 FROM conflicts WHERE status = 'open'"))
                     Gauge(label: "concord_assignments_overdue").record(try await count(

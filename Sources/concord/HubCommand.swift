@@ -12,7 +12,7 @@ struct HubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hub",
         abstract: "市级协同中心：初始化与运行 (the city hub).",
-        subcommands: [Init.self, Run.self]
+        subcommands: [Init.self, Run.self, Rekey.self]
     )
 
     struct Init: AsyncParsableCommand {
@@ -51,6 +51,97 @@ struct HubCommand: AsyncParsableCommand {
         }
     }
 
+    struct Rekey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "更换协同中心自己的密钥，新旧密钥并行一段时间 (replace the hub's own key, with an overlap).",
+            discussion: """
+                第一步（--bind 新地址）：生成新密钥，原密钥连同原地址记为 previous_secret_key / previous_bind，
+                新密钥在新地址上服务；重启协同中心后两个地址同时可用。逐个把区县节点配置中的 hub_public_key
+                和 hub_endpoint 改为新值并重启节点。全部改完后第二步（--finish）：删去旧密钥，重启协同中心。
+
+                例: concord hub rekey --config /etc/concord/hub.toml --bind tcp://0.0.0.0:7701
+                    concord hub rekey --config /etc/concord/hub.toml --finish
+                """
+        )
+        @Option(help: "协同中心配置文件 (the hub's config file, rewritten in place).") var config: String
+        @Option(help: "新密钥的监听地址，须与当前地址不同 (the new key's endpoint; not the current one).") var bind: String?
+        @Flag(help: "结束换钥：删去旧密钥及其地址 (end the overlap: drop the previous key).") var finish = false
+
+        func run() async throws {
+            try await reportingErrors {
+                _ = try ConfigLoading.load(config)  // exists, mode 600, parses
+                // The file as written, without CONCORD_* overrides: it is the file that is rewritten.
+                let text = try String(contentsOfFile: config, encoding: .utf8)
+                let current = try ConfigLoading.checked {
+                    try HubConfiguration.load(try ConfigLoading.checked { try ConfigFile.parse(text, environment: [:]) })
+                }
+                var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                func key(_ line: String) -> String? {
+                    let trimmed = line.trimmingCharacters(in: .whitespaces)
+                    guard !trimmed.hasPrefix("#"), let equals = trimmed.firstIndex(of: "=") else { return nil }
+                    return trimmed[..<equals].trimmingCharacters(in: .whitespaces)
+                }
+                func render(_ key: String, _ value: String) -> String {
+                    ConfigFile.render([(key, .string(value))]).trimmingCharacters(in: .newlines)
+                }
+                if finish {
+                    guard let previous = current.previous else {
+                        throw CLIError("NOT_ROTATING", "\(config) 中没有旧密钥（previous_secret_key），无需结束换钥")
+                    }
+                    lines.removeAll { ["previous_secret_key", "previous_bind"].contains(key($0) ?? "") }
+                    try Self.replace(config, with: lines.joined(separator: "\n"))
+                    print("已删去旧密钥（公钥 \(previous.keys.publicKey)，地址 \(previous.bind)）；重启协同中心后只用新密钥：")
+                    print("  systemctl restart concord-hub")
+                    return
+                }
+                guard current.previous == nil else {
+                    throw CLIError("ALREADY_ROTATING", "上一次换钥尚未结束：先确认各区县都已改用新公钥，再 concord hub rekey --finish")
+                }
+                guard let bind, !bind.isEmpty else { throw CLIError("BAD_ARGUMENT", "需要 --bind（新密钥的监听地址）或 --finish") }
+                guard bind != current.bind else {
+                    throw CLIError("BAD_ARGUMENT", "--bind 须与当前地址 \(current.bind) 不同：换钥期间新旧密钥各用一个地址")
+                }
+                let keys = try CurveKeyPair.generate()
+                lines = lines.map { line in
+                    switch key(line) {
+                    case "secret_key": render("secret_key", keys.secretKey)
+                    case "bind": render("bind", bind)
+                    default: line.hasPrefix("# Public key") ? "# Public key (give it to every office): \(keys.publicKey)" : line
+                    }
+                }
+                if !lines.contains(where: { key($0) == "bind" }) { lines.insert(render("bind", bind), at: 0) }
+                while lines.last == "" { lines.removeLast() }
+                lines += ["# Previous hub key, served until `concord hub rekey --finish`.",
+                          render("previous_bind", current.bind), render("previous_secret_key", current.keys.secretKey), ""]
+                try Self.replace(config, with: lines.joined(separator: "\n"))
+                print("已生成协同中心新密钥；重启协同中心后新旧密钥同时可用：")
+                print("  新：\(bind)  公钥 \(keys.publicKey)")
+                print("  旧：\(current.bind)  公钥 \(current.keys.publicKey)（直到 --finish）")
+                print("各区县节点配置中改为：")
+                print("  hub_public_key = \"\(keys.publicKey)\"")
+                print("  hub_endpoint = \"tcp://<本机地址>:\(bind.split(separator: ":").last ?? "")\"")
+            }
+        }
+
+        /// Replaces the config file whole: written beside it (mode 600, the same owner, so the
+        /// service's user still reads it) and renamed over it.
+        static func replace(_ path: String, with text: String) throws {
+            let temporary = path + ".rekey"
+            try? FileManager.default.removeItem(atPath: temporary)
+            try ConfigLoading.writeSecret(text, to: temporary)
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            if let owner = attributes[.ownerAccountID] as? NSNumber, let group = attributes[.groupOwnerAccountID] as? NSNumber {
+                guard chown(temporary, owner.uint32Value, group.uint32Value) == 0 else {
+                    try? FileManager.default.removeItem(atPath: temporary)
+                    throw CLIError("FILE_WRITE_FAILED", "无法设置 \(temporary) 的属主：\(String(cString: strerror(errno)))")
+                }
+            }
+            guard rename(temporary, path) == 0 else {
+                throw CLIError("FILE_WRITE_FAILED", "无法替换 \(path)：\(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "运行协同中心，直到 SIGTERM (run the hub until SIGTERM).",
@@ -73,14 +164,16 @@ struct HubCommand: AsyncParsableCommand {
                 try await Database.withDatabase(configuration.database, logger: logger) { db in
                     _ = try await Migrator(migrations: migrations, logger: logger).migrate(db)
                 }
-                let database = try await Database.connect(configuration.database, logger: logger)
+                var pool = configuration.database
+                pool.applicationName = "concord-hub"
+                let database = try await Database.connect(pool, logger: logger)
                 let hub = HubService(configuration: configuration, database: database, logger: logger, onReady: { endpoint in
                     say("协同中心已启动 (hub listening)：\(endpoint)，公钥 \(configuration.keys.publicKey)")
                 })
                 var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: database), .init(service: hub)]
                 if let address = configuration.metrics {
                     let registry = MetricsEndpoint.bootstrap()
-                    services.append(.init(service: DeliveryMetrics(client: database.client, logger: logger, hub: true)))
+                    services.append(.init(service: DeliveryMetrics(database: database, logger: logger, hub: true)))
                     services.append(.init(service: MetricsEndpoint.application(registry: registry, at: address, logger: logger)))
                     say("Prometheus 指标：http://\(address)/metrics")
                 }

@@ -35,13 +35,15 @@ struct NodeCommand: AsyncParsableCommand {
                 try await Database.withDatabase(configuration.database, logger: logger) { db in
                     _ = try await Migrator(migrations: migrations, logger: logger).migrate(db)
                 }
-                let database = try await Database.connect(configuration.database, logger: logger)
+                var pool = configuration.database
+                pool.applicationName = "concord-node"
+                let database = try await Database.connect(pool, logger: logger)
                 let node = NodeService(configuration: configuration, database: database, logger: logger)
                 say("区县节点 \(configuration.name)（\(configuration.tenant)）已启动，协同中心 \(configuration.hubEndpoint)")
                 var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: database), .init(service: node)]
                 if let address = configuration.metrics {
                     let registry = MetricsEndpoint.bootstrap()
-                    services.append(.init(service: DeliveryMetrics(client: database.client, logger: logger, hub: false)))
+                    services.append(.init(service: DeliveryMetrics(database: database, logger: logger, hub: false)))
                     services.append(.init(service: MetricsEndpoint.application(registry: registry, at: address, logger: logger)))
                     say("Prometheus 指标：http://\(address)/metrics")
                 }

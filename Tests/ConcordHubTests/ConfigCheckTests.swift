@@ -86,6 +86,57 @@ import Testing
     }
 }
 
+/// `concord hub rekey`: the hub's own key replaced with an overlap, with real processes.
+@Suite(.serialized) struct HubRekeyTests {
+    @Test("hub rekey: offices on the old key keep delivering until moved to the new one; --finish drops the old key")
+    func hubRekey() async throws {
+        try await ProcessHarness.run { harness in
+            try harness.startHub()
+            try await harness.startNode()
+            try harness.fileLeads(2, from: 0)
+            #expect(try await harness.waitFor(harness.hubDatabase, "SELECT count(*)::int FROM claims", equals: 2, seconds: 30) == 2)
+
+            let newPort = freePort()
+            let output = try harness.runToEnd(["hub", "rekey", "--config", harness.hubConfig, "--bind", "tcp://127.0.0.1:\(newPort)"])
+            let newKey = try #require(output.split(separator: "\n").first { $0.contains("hub_public_key") }?
+                .split(separator: "\"").dropFirst().first.map(String.init))
+            let mode = try FileManager.default.attributesOfItem(atPath: harness.hubConfig)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "the rewritten config keeps its mode")
+            #expect(try harness.runToEnd(["config", "check", harness.hubConfig]).contains("配置有效"))
+            #expect(throws: ProcessHarness.ProcessError.self, "a second rekey before --finish is refused") {
+                try harness.runToEnd(["hub", "rekey", "--config", harness.hubConfig, "--bind", "tcp://127.0.0.1:\(freePort())"])
+            }
+            harness.stop("hub")
+            try harness.startHub()
+            // The node, not yet told, still on the old key and address.
+            try harness.fileLeads(2, from: 2)
+            #expect(try await harness.waitFor(harness.hubDatabase, "SELECT count(*)::int FROM claims", equals: 4, seconds: 30) == 4)
+            #expect(try await harness.waitFor(harness.nodeDatabase, "SELECT count(*)::int FROM leads WHERE claim_status IS NULL", equals: 0, seconds: 30) == 0)
+
+            // The node moved to the new key and address.
+            harness.stop("node")
+            var node = try String(contentsOfFile: harness.nodeConfig, encoding: .utf8)
+            node = node.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+                if line.hasPrefix("hub_public_key") { return "hub_public_key = \"\(newKey)\"" }
+                if line.hasPrefix("hub_endpoint") { return "hub_endpoint = \"tcp://127.0.0.1:\(newPort)\"" }
+                return String(line)
+            }.joined(separator: "\n")
+            try node.write(toFile: harness.nodeConfig, atomically: false, encoding: .utf8)
+            try await harness.startNode()
+            try harness.fileLeads(2, from: 4)
+            #expect(try await harness.waitFor(harness.hubDatabase, "SELECT count(*)::int FROM claims", equals: 6, seconds: 30) == 6)
+
+            _ = try harness.runToEnd(["hub", "rekey", "--config", harness.hubConfig, "--finish"])
+            #expect(!(try String(contentsOfFile: harness.hubConfig, encoding: .utf8)).contains("previous_"))
+            harness.stop("hub")
+            try harness.startHub()
+            try harness.fileLeads(1, from: 6)
+            #expect(try await harness.waitFor(harness.hubDatabase, "SELECT count(*)::int FROM claims", equals: 7, seconds: 30) == 7)
+            #expect(try await harness.waitFor(harness.nodeDatabase, "SELECT count(*)::int FROM leads WHERE claim_status IS NULL", equals: 0, seconds: 30) == 0)
+        }
+    }
+}
+
 /// `concord status` on both sides, from their databases.
 @Suite(.serialized) struct StatusTests {
     @Test("concord status shows the link, what waits and the sequence numbers on both sides")
@@ -154,6 +205,10 @@ import Testing
             #expect(node.contains("concord_link_up 1"), "\(node.prefix(1500))")
             #expect(node.contains("concord_messages_sent_total{type=\"claim.file\"} 3"))
             #expect(node.contains("concord_outbox_waiting{peer=\"hub\"} 0"))
+            #expect(hub.contains("concord_db_connections_max 10"))
+            #expect(hub.contains("concord_db_connections_open ") && !hub.contains("concord_db_connections_open 0"),
+                    "the pool's connections, found by application_name")
+            #expect(node.contains("concord_db_connections_busy "))
             #expect(!hub.contains("secret"), "no keys in the metrics")
         }
     }

@@ -16,10 +16,12 @@ struct HubHarness {
     let hubKeys: CurveKeyPair
     let tenantKeys: [String: CurveKeyPair]
     let context: Context
+    /// During a change of the hub's key: the previous key and the address it is still served on.
+    var previous: (keys: CurveKeyPair, endpoint: String)?
 
     static let tenants: [(String, Tenant.Kind)] = [("360402", .county), ("360403", .county), ("360404", .county), ("fgw", .department), ("zrzy", .department), ("city", .coordinator)]
 
-    static func run(messagesPerSecond: Int = 5_000, revision: ProtocolRevision = .current, _ body: @escaping @Sendable (HubHarness) async throws -> Void) async throws {
+    static func run(messagesPerSecond: Int = 5_000, revision: ProtocolRevision = .current, rotating: Bool = false, _ body: @escaping @Sendable (HubHarness) async throws -> Void) async throws {
         let migrations = try Migration.load(from: TestDatabase.schemasDirectory)
         try await TestDatabase.withFreshDatabase { configuration in
             var configured = configuration
@@ -35,14 +37,17 @@ struct HubHarness {
                 }
                 let hubKeys = try CurveKeyPair.generate()
                 let ready = AsyncStream.makeStream(of: String.self)
-                let hub = HubService(configuration: HubConfiguration(bind: "tcp://127.0.0.1:*", keys: hubKeys, database: configuration,
-                                                                      messagesPerSecond: messagesPerSecond, resendSeconds: 2),
+                var hubConfiguration = HubConfiguration(bind: "tcp://127.0.0.1:*", keys: hubKeys, database: configuration,
+                                                        messagesPerSecond: messagesPerSecond, resendSeconds: 2)
+                let previous = rotating ? (keys: try CurveKeyPair.generate(), endpoint: "tcp://127.0.0.1:\(freePort())") : nil
+                hubConfiguration.previous = previous.map { .init(keys: $0.keys, bind: $0.endpoint) }
+                let hub = HubService(configuration: hubConfiguration,
                                      database: db, logger: TestDatabase.logger, revision: revision, onReady: { ready.continuation.yield($0) })
                 let running = Task { try await hub.run() }
                 var iterator = ready.stream.makeAsyncIterator()
                 guard let endpoint = await iterator.next() else { throw CancellationError() }
                 let context = try Context()
-                let harness = HubHarness(db: db, endpoint: endpoint, hubKeys: hubKeys, tenantKeys: keys, context: context)
+                let harness = HubHarness(db: db, endpoint: endpoint, hubKeys: hubKeys, tenantKeys: keys, context: context, previous: previous)
                 do {
                     try await body(harness)
                 } catch {
@@ -58,10 +63,11 @@ struct HubHarness {
         }
     }
 
-    /// A DEALER with the given key pair (registered or not).
-    func connect(as keys: CurveKeyPair) async throws -> Client {
-        let endpoint = self.endpoint
-        let serverKey = hubKeys.publicKey
+    /// A DEALER with the given key pair (registered or not); `previousKey` connects to the
+    /// previous hub key's address during a key change.
+    func connect(as keys: CurveKeyPair, previousKey: Bool = false) async throws -> Client {
+        let endpoint = previousKey ? previous!.endpoint : self.endpoint
+        let serverKey = previousKey ? previous!.keys.publicKey : hubKeys.publicKey
         let loop = try await SocketLoop.start(context: context, configuration: .init(name: "test-client")) { context in
             let socket = try Socket(context: context, type: .dealer)
             try socket.makeCurveClient(keyPair: keys, serverPublicKey: serverKey)

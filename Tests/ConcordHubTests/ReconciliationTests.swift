@@ -265,3 +265,25 @@ struct FeedPositionTests {
         }
     }
 }
+
+/// A change of the hub's own key (`concord hub rekey`): both keys served, each on its address.
+@Suite("Hub key change")
+struct HubKeyChangeTests {
+    @Test("during a key change an office on the previous key and one on the new key both deliver and hear back on their own connection")
+    func bothKeysServed() async throws {
+        try await HubHarness.run(rotating: true) { hub in
+            let old = try await hub.connect(as: hub.tenantKeys["360402"]!, previousKey: true)
+            let new = try await hub.connect("360403")
+            defer { Task { await old.close(); await new.close() } }
+            #expect(try await old.greet() != nil, "the previous key still answers on its address")
+            #expect(try await new.greet() != nil)
+            for (client, brand) in [(old, "翔宇"), (new, "博睿")] {
+                _ = try await client.send(.claimFile(ClaimFile(leadRef: UUID().uuidString.lowercased(),
+                    investorName: "江西\(brand)新材料科技有限公司", stage: .lead, reportedAt: Date())), seq: 1)
+            }
+            #expect(await old.expect { $0.claimStatus != nil } != nil, "the notice goes back on the previous key's socket")
+            #expect(await new.expect { $0.claimStatus != nil } != nil)
+            #expect(try await hub.count("SELECT count(*)::int FROM claims") == 2)
+        }
+    }
+}

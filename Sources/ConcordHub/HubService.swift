@@ -89,23 +89,21 @@ public final class HubService: Service, Sendable {
         let loop: SocketLoop
         do {
             loop = try await SocketLoop.start(context: context, configuration: .init(name: "concord-hub", inboundCapacity: 4096)) { context in
-                let socket = try Socket(context: context, type: .router)
-                try socket.set(.maxMessageSize, Limits.maxSocketMessageBytes)
-                try socket.set(.sendHighWaterMark, 10_000)
-                try socket.set(.receiveHighWaterMark, 10_000)
-                try socket.makeCurveServer(secretKey: configuration.keys.secretKey, domain: "concord")
-                try socket.bind(configuration.bind)
+                func router(secretKey: String, bind: String) throws -> Socket {
+                    let socket = try Socket(context: context, type: .router)
+                    try socket.set(.maxMessageSize, Limits.maxSocketMessageBytes)
+                    try socket.set(.sendHighWaterMark, 10_000)
+                    try socket.set(.receiveHighWaterMark, 10_000)
+                    try socket.makeCurveServer(secretKey: secretKey, domain: "concord")
+                    try socket.bind(bind)
+                    return socket
+                }
+                let socket = try router(secretKey: configuration.keys.secretKey, bind: configuration.bind)
                 bound.withLock { $0 = (try? socket.lastEndpoint) ?? configuration.bind }
                 guard let previous = configuration.previous else { return [socket] }
                 // The previous key on its previous address, during a key change: the same ZAP
                 // domain, so the same registered offices; replies go back on the socket a peer used.
-                let old = try Socket(context: context, type: .router)
-                try old.set(.maxMessageSize, Limits.maxSocketMessageBytes)
-                try old.set(.sendHighWaterMark, 10_000)
-                try old.set(.receiveHighWaterMark, 10_000)
-                try old.makeCurveServer(secretKey: previous.keys.secretKey, domain: "concord")
-                try old.bind(previous.bind)
-                return [socket, old]
+                return [socket, try router(secretKey: previous.keys.secretKey, bind: previous.bind)]
             }
         } catch {
             await zap.stop()
@@ -682,9 +680,10 @@ public final class HubService: Service, Sendable {
             var restores: [ClaimRestore] = []
             for try await (lead, name, code, project, industry, investment, stage, reported, status) in rows.decode(
                 (String, String, String?, String?, String?, Double?, String, Date, String).self) {
-                restores.append(ClaimRestore(leadRef: lead, investorName: name, creditCode: code, projectName: project,
-                                             industry: industry, investmentWan: investment, stage: LeadStage(rawValue: stage) ?? .lead,
-                                             reportedAt: reported, status: status))
+                restores.append(ClaimRestore(claim: ClaimFile(leadRef: lead, investorName: name, creditCode: code, projectName: project,
+                                                              industry: industry, investmentWan: investment,
+                                                              stage: LeadStage(rawValue: stage) ?? .lead, reportedAt: reported),
+                                             status: status))
             }
             // Then the last claim.status each lead was sent, again: a lead restored now had
             // missed it (the node could not apply it to a lead it did not have), and it says more

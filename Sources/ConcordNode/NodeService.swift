@@ -364,12 +364,12 @@ public final class NodeService: Service, Sendable {
     func apply(_ restore: ClaimRestore, seq: Int64, id: String, loop: SocketLoop) async {
         let logger = self.logger
         await applyInOrder(seq: seq, id: id, loop: loop, what: "a restored claim") { connection in
-            guard let lead = UUID(uuidString: restore.leadRef) else { return }
+            guard let lead = UUID(uuidString: restore.claim.leadRef) else { return }
             let inserted = try await connection.query("""
                 INSERT INTO leads (id, investor_name, credit_code, project_name, industry, investment_wan, stage, filed_at,
                                    claim_status, claim_updated_at, notes)
-                VALUES (\(lead), \(restore.investorName), \(restore.creditCode), \(restore.projectName), \(restore.industry),
-                        \(restore.investmentWan), \(restore.stage), \(restore.reportedAt)::timestamptz, \(restore.status), now(),
+                VALUES (\(lead), \(restore.claim.investorName), \(restore.claim.creditCode), \(restore.claim.projectName), \(restore.claim.industry),
+                        \(restore.claim.investmentWan), \(restore.claim.stage), \(restore.claim.reportedAt)::timestamptz, \(restore.status), now(),
                         '从市协同中心恢复（本地数据库自备份恢复后）')
                 ON CONFLICT (id) DO NOTHING RETURNING 1
                 """, logger: logger)
@@ -378,23 +378,23 @@ public final class NodeService: Service, Sendable {
             if added {
                 try await connection.query("""
                     INSERT INTO lead_stage_history (lead_id, stage, changed_at, changed_by)
-                    VALUES (\(lead), \(restore.stage), \(restore.reportedAt)::timestamptz, 'hub:restore')
+                    VALUES (\(lead), \(restore.claim.stage), \(restore.claim.reportedAt)::timestamptz, 'hub:restore')
                     """, logger: logger)
-                try await AuditChain.append(.init(actor: "hub", action: "lead.restored", subject: "lead:\(restore.leadRef)",
-                                                  detailJSON: auditDetail(["investor_name": restore.investorName, "stage": restore.stage])),
+                try await AuditChain.append(.init(actor: "hub", action: "lead.restored", subject: "lead:\(restore.claim.leadRef)",
+                                                  detailJSON: auditDetail(["investor_name": restore.claim.investorName, "stage": restore.claim.stage])),
                                             on: connection, logger: logger)
                 return
             }
             let changed = try await connection.query("""
-                UPDATE leads SET stage = \(restore.stage) WHERE id = \(lead) AND stage <> \(restore.stage)
+                UPDATE leads SET stage = \(restore.claim.stage) WHERE id = \(lead) AND stage <> \(restore.claim.stage)
                   AND NOT EXISTS (SELECT 1 FROM outbox WHERE peer = \(LeadBook.hubPeer) AND acked_at IS NULL AND type = 'lead.stage'
-                                  AND envelope::jsonb -> 'body' ->> 'lead_ref' = \(restore.leadRef))
+                                  AND envelope::jsonb -> 'body' ->> 'lead_ref' = \(restore.claim.leadRef))
                 RETURNING 1
                 """, logger: logger)
             for try await _ in changed.decode(Int.self) {
                 try await connection.query("""
                     INSERT INTO lead_stage_history (lead_id, stage, changed_at, changed_by)
-                    VALUES (\(lead), \(restore.stage), now(), 'hub:restore') ON CONFLICT DO NOTHING
+                    VALUES (\(lead), \(restore.claim.stage), now(), 'hub:restore') ON CONFLICT DO NOTHING
                     """, logger: logger)
             }
         }

@@ -480,44 +480,33 @@ public struct LeadStageChange: Codable, Sendable, Equatable, Validating {
 /// node adds the lead if it lacks it; for a lead it has, it takes the stage only when it has no
 /// stage change of its own still waiting to be delivered.
 public struct ClaimRestore: Codable, Sendable, Equatable, Validating {
-    public var leadRef: String
-    public var investorName: String
-    public var creditCode: String?
-    public var projectName: String?
-    public var industry: String?
-    public var investmentWan: Double?
-    public var stage: String
-    public var reportedAt: String
+    /// The claim's fields as they were filed: at the body's top level, as in `claim.file`.
+    public var claim: ClaimFile
     /// The claim's status at the hub (`held`, `contested`, `settled`, `released`).
     public var status: String
 
-    public init(leadRef: String, investorName: String, creditCode: String? = nil, projectName: String? = nil,
-                industry: String? = nil, investmentWan: Double? = nil, stage: LeadStage, reportedAt: Date, status: String) {
-        self.leadRef = leadRef
-        self.investorName = investorName
-        self.creditCode = creditCode
-        self.projectName = projectName
-        self.industry = industry
-        self.investmentWan = investmentWan
-        self.stage = stage.rawValue
-        self.reportedAt = Timestamp.format(reportedAt)
+    public init(claim: ClaimFile, status: String) {
+        self.claim = claim
         self.status = status
     }
 
     enum CodingKeys: String, CodingKey {
-        case leadRef = "lead_ref", investorName = "investor_name", creditCode = "credit_code"
-        case projectName = "project_name", industry, investmentWan = "investment_wan", stage, reportedAt = "reported_at", status
+        case status
+    }
+
+    public init(from decoder: any Decoder) throws {
+        claim = try ClaimFile(from: decoder)
+        status = try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .status)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try claim.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(status, forKey: .status)
     }
 
     func validate() throws {
-        try checkText(leadRef, "lead_ref", max: 100, required: true)
-        try checkText(investorName, "investor_name", max: 200, required: true)
-        try checkText(creditCode, "credit_code", max: 40)
-        try checkText(projectName, "project_name", max: 200)
-        try checkText(industry, "industry", max: 100)
-        if let investmentWan { try check(investmentWan.isFinite && investmentWan >= 0 && investmentWan < 1e12, "investment_wan", "must be a non-negative number") }
-        try check(LeadStage(rawValue: stage) != nil, "stage", "one of \(LeadStage.allCases.map(\.rawValue).joined(separator: ", "))")
-        try checkDate(reportedAt, "reported_at")
+        try claim.validate()
         try check(["held", "contested", "settled", "released"].contains(status), "status", "one of held, contested, settled, released")
     }
 }

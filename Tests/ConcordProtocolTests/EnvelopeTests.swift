@@ -50,9 +50,9 @@ struct EnvelopeTests {
             (.hello(Hello(nodeVersion: "concord/0.2 protocol/1.1", receivedThrough: 7, lastMessageID: "m-7")), nil),
             (.welcome(Welcome(tenant: "360402", appliedThrough: 12, hubTime: Timestamp.format(date), lastMessageID: "m-12")), nil),
             (.resync, nil),
-            (.claimRestore(ClaimRestore(leadRef: "L-1", investorName: "观途（上海）网络科技有限公司", creditCode: "91110000600037341L",
-                                        projectName: "数据中心", industry: "数字经济", investmentWan: 120000.5, stage: .signed,
-                                        reportedAt: date, status: "contested")), 8),
+            (.claimRestore(ClaimRestore(claim: ClaimFile(leadRef: "L-1", investorName: "观途（上海）网络科技有限公司", creditCode: "91110000600037341L",
+                                                         projectName: "数据中心", industry: "数字经济", investmentWan: 120000.5, stage: .signed,
+                                                         reportedAt: date), status: "contested")), 8),
         ]
         #expect(Set(payloads.map(\.0.type.rawValue)) == Set(MessageType.allCases.map(\.rawValue)), "every type once at least")
         for (payload, seq) in payloads {

@@ -288,7 +288,7 @@ public final class NodeService: Service, Sendable {
                 let hwm = try await Inbox.lock(peer: LeadBook.hubPeer, on: connection, logger: logger)
                 guard seq == hwm + 1 else { return hwm }
                 try await change(connection)
-                try await Inbox.advance(peer: LeadBook.hubPeer, to: seq, messageID: id, on: connection, logger: logger)
+                try await Inbox.advance([LeadBook.hubPeer: (seq, id)], on: connection, logger: logger)
                 return seq
             }
             await send(Envelope(payload: .ack(Ack(through: through))), loop: loop)
@@ -364,12 +364,13 @@ public final class NodeService: Service, Sendable {
     func apply(_ restore: ClaimRestore, seq: Int64, id: String, loop: SocketLoop) async {
         let logger = self.logger
         await applyInOrder(seq: seq, id: id, loop: loop, what: "a restored claim") { connection in
-            guard let lead = UUID(uuidString: restore.claim.leadRef) else { return }
+            let claim = restore.claim
+            guard let lead = UUID(uuidString: claim.leadRef) else { return }
             let inserted = try await connection.query("""
                 INSERT INTO leads (id, investor_name, credit_code, project_name, industry, investment_wan, stage, filed_at,
                                    claim_status, claim_updated_at, notes)
-                VALUES (\(lead), \(restore.claim.investorName), \(restore.claim.creditCode), \(restore.claim.projectName), \(restore.claim.industry),
-                        \(restore.claim.investmentWan), \(restore.claim.stage), \(restore.claim.reportedAt)::timestamptz, \(restore.status), now(),
+                VALUES (\(lead), \(claim.investorName), \(claim.creditCode), \(claim.projectName), \(claim.industry),
+                        \(claim.investmentWan), \(claim.stage), \(claim.reportedAt)::timestamptz, \(restore.status), now(),
                         '从市协同中心恢复（本地数据库自备份恢复后）')
                 ON CONFLICT (id) DO NOTHING RETURNING 1
                 """, logger: logger)
@@ -378,23 +379,23 @@ public final class NodeService: Service, Sendable {
             if added {
                 try await connection.query("""
                     INSERT INTO lead_stage_history (lead_id, stage, changed_at, changed_by)
-                    VALUES (\(lead), \(restore.claim.stage), \(restore.claim.reportedAt)::timestamptz, 'hub:restore')
+                    VALUES (\(lead), \(claim.stage), \(claim.reportedAt)::timestamptz, 'hub:restore')
                     """, logger: logger)
-                try await AuditChain.append(.init(actor: "hub", action: "lead.restored", subject: "lead:\(restore.claim.leadRef)",
-                                                  detailJSON: auditDetail(["investor_name": restore.claim.investorName, "stage": restore.claim.stage])),
+                try await AuditChain.append(.init(actor: "hub", action: "lead.restored", subject: "lead:\(claim.leadRef)",
+                                                  detailJSON: auditDetail(["investor_name": claim.investorName, "stage": claim.stage])),
                                             on: connection, logger: logger)
                 return
             }
             let changed = try await connection.query("""
-                UPDATE leads SET stage = \(restore.claim.stage) WHERE id = \(lead) AND stage <> \(restore.claim.stage)
+                UPDATE leads SET stage = \(claim.stage) WHERE id = \(lead) AND stage <> \(claim.stage)
                   AND NOT EXISTS (SELECT 1 FROM outbox WHERE peer = \(LeadBook.hubPeer) AND acked_at IS NULL AND type = 'lead.stage'
-                                  AND envelope::jsonb -> 'body' ->> 'lead_ref' = \(restore.claim.leadRef))
+                                  AND envelope::jsonb -> 'body' ->> 'lead_ref' = \(claim.leadRef))
                 RETURNING 1
                 """, logger: logger)
             for try await _ in changed.decode(Int.self) {
                 try await connection.query("""
                     INSERT INTO lead_stage_history (lead_id, stage, changed_at, changed_by)
-                    VALUES (\(lead), \(restore.claim.stage), now(), 'hub:restore') ON CONFLICT DO NOTHING
+                    VALUES (\(lead), \(claim.stage), now(), 'hub:restore') ON CONFLICT DO NOTHING
                     """, logger: logger)
             }
         }

@@ -146,14 +146,12 @@ extension Outbox {
                 INSERT INTO sequence_counters (stream, last) VALUES (\(stream), 0)
                 ON CONFLICT (stream) DO UPDATE SET last = sequence_counters.last
                 """, logger: logger)
-            var here: String??
-            if position > 0 {
-                let rows = try await connection.query(
-                    "SELECT message_id FROM outbox WHERE peer = \(peer) AND seq = \(position)", logger: logger)
-                here = .some(nil)
-                for try await id in rows.decode(String.self) { here = .some(id) }
-            }
-            let diverged = position > 0 && (here! == nil || (lastID != nil && here! != lastID))
+            // This side's message at the peer's position, if it has one.
+            var here: String?
+            let found = try await connection.query(
+                "SELECT message_id FROM outbox WHERE peer = \(peer) AND seq = \(position)", logger: logger)
+            for try await id in found.decode(String.self) { here = id }
+            let diverged = position > 0 && (here == nil || (lastID != nil && here != lastID))
             guard diverged else {
                 let rows = try await connection.query("""
                     WITH rewound AS (
@@ -235,14 +233,6 @@ public enum Inbox {
             FROM unnest(\(peers)::text[], \(peers.map { marks[$0]!.seq })::bigint[], \(peers.map { marks[$0]!.messageID ?? "" })::text[])
                 AS u(peer, seq, id)
             WHERE peer_inbox.peer = u.peer
-            """, logger: logger)
-    }
-
-    public static func advance(peer: String, to seq: Int64, messageID: String?, on connection: PostgresConnection,
-                               logger: Logger) async throws {
-        try await connection.query("""
-            UPDATE peer_inbox SET applied_through = \(seq), last_message_id = \(messageID), updated_at = now()
-            WHERE peer = \(peer)
             """, logger: logger)
     }
 

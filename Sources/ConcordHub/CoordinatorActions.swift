@@ -33,17 +33,23 @@ public enum CoordinatorActions {
         }
     }
 
-    /// Offers a city lead to a county with the recommendation's explanation for that county.
+    /// Offers a city lead to a county with the recommendation's explanation for that county. An
+    /// enterprise another office pursues goes to that office unless `override` gives the reason
+    /// (DispatchDesk.assign).
     public static func assign(lead id: String, to county: String, note: String?, coordinator: String,
+                              override: String? = nil, policy: ProtectionPolicy = ProtectionPolicy(),
                               deadlines: DispatchDeadlines, via: Via? = nil,
                               client: PostgresClient, logger: Logger) async throws -> AssignmentView {
         let desk = DispatchDesk(logger: logger)
         let lead = try await desk.cityLead(id, client: client)
-        let mine = try await desk.recommend(lead, client: client).first { $0.county == county }
-        let explanation = mine?.explanation ?? "该区县尚无画像"
+        let mine = try await desk.advise(lead, client: client).ranked.first { $0.county == county }
+        var explanation = mine?.explanation ?? "该区县尚无画像"
+        if let override = override?.trimmingCharacters(in: .whitespacesAndNewlines), !override.isEmpty {
+            explanation += "；市级改派理由：\(override)"
+        }
         return try await client.withTransaction(logger: logger) { connection in
             let assignment = try await desk.assign(lead, to: county, note: note, score: mine?.score, by: coordinator,
-                                                   deadlines: deadlines, now: Date(), on: connection)
+                                                   override: override, policy: policy, deadlines: deadlines, now: Date(), on: connection)
             try await HubOutbox.enqueueOffer(assignment, lead: lead, note: note, explanation: explanation,
                                              on: connection, logger: logger)
             if let via {
@@ -65,17 +71,20 @@ public enum CoordinatorActions {
         }
     }
 
-    /// A new tenant's key pair and config file. The file holds the tenant's secret key: it is
-    /// handed over once and never stored at the hub.
+    /// A new tenant's config file and registered public key. A file issued with a generated key
+    /// pair holds the tenant's secret key: it is handed over once and never stored at the hub.
     public struct IssuedTenant: Sendable {
         public let configText: String
         public let publicKey: String
         public let role: String
     }
 
+    /// The config file a tenant runs with. Without `publicKey` a key pair is generated and the file
+    /// holds its secret key. With `publicKey` (a key the tenant generated itself, so its secret key
+    /// never leaves its machine) nothing is generated: the file is a template without `secret_key`,
+    /// which the key's owner adds before use.
     public static func tenantConfig(kind: Tenant.Kind, code: String, name: String, hubEndpoint: String, hubPublicKey: String,
-                                    databaseURL: String?, consoleBind: String?) throws -> IssuedTenant {
-        let keys = try CurveKeyPair.generate()
+                                    databaseURL: String?, consoleBind: String?, publicKey: String? = nil) throws -> IssuedTenant {
         let role = kind == .county ? "node" : (kind == .department ? "subscriber" : "coordinator")
         let databaseURL = databaseURL ?? (kind == .county ? "postgres://concord@127.0.0.1:5432/concord_node" : nil)
         var pairs: [(String, ConfigFile.Value)] = [
@@ -84,6 +93,15 @@ public enum CoordinatorActions {
         ]
         if let databaseURL { pairs.append(("database_url", .string(databaseURL))) }
         if kind == .county, let consoleBind { pairs.append(("console_bind", .string(consoleBind))) }
+        if let publicKey {
+            let text = ConfigFile.render(pairs, header: [
+                "Concord \(role) configuration for \(name) (\(code)): a template without a secret key.",
+                "Public key registered at the hub (generated elsewhere): \(publicKey)",
+                "Before use, replace the last line with the secret key of that public key; keep the file mode 600.",
+            ]) + "# secret_key = \"<the 40-character Z85 secret key>\"\n"
+            return IssuedTenant(configText: text, publicKey: publicKey, role: role)
+        }
+        let keys = try CurveKeyPair.generate()
         pairs.append(("secret_key", .string(keys.secretKey)))
         let text = ConfigFile.render(pairs, header: [
             "Concord \(role) configuration for \(name) (\(code)). Holds a secret key: keep it mode 600.",

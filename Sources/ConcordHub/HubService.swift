@@ -34,6 +34,8 @@ public final class HubService: Service, Sendable {
     /// When each office last asked for its claims back: once a minute at most, since each ask
     /// queues a message per claim.
     let resyncs = Mutex<[String: ContinuousClock.Instant]>([:])
+    /// The protocol revision each office announced in its last hello (what it can decode).
+    let spoken = Mutex<[String: ProtocolRevision]>([:])
     /// Signalled after this process commits changes that may have appended events, so waiting
     /// feed fetches answer at once (events written by other processes are found by the poll).
     let newEvents = Wakeup()
@@ -229,9 +231,13 @@ public final class HubService: Service, Sendable {
         let reply: @Sendable (Envelope) async -> Void
         /// The same, for an answer already encoded (`Envelope.frames()`), so it is not encoded twice.
         let replyFrames: @Sendable ([[UInt8]]) async -> Void
+        /// A county's state-changing message whose body was refused: only its seq is used up, in
+        /// order with its neighbours (`envelope` then carries just the id and seq).
+        var refused: ProtocolError? = nil
 
         /// Applied in the registry, in order, exactly once: may share a transaction with its neighbours.
         var isApplied: Bool {
+            if refused != nil { return kind == .county && envelope.seq != nil }
             switch envelope.payload {
             case .claimFile, .leadStage, .assignmentReply: return kind == .county && envelope.seq != nil
             default: return false
@@ -279,13 +285,28 @@ public final class HubService: Service, Sendable {
         switch decoded {
         case .failure(let failure):
             logger.notice("refused a message", metadata: ["tenant": "\(tenant)", "code": "\(failure.error.code.rawValue)"])
+            if let seq = failure.seq, keys.kind(of: tenant) == .county, isGreeted(tenant) {
+                // It can never be applied: its seq is used up in order, and the error goes with the ack.
+                return Incoming(tenant: tenant, kind: .county, envelope: Envelope(id: failure.id ?? UUID().uuidString.lowercased(), seq: seq,
+                                                                                 payload: .heartbeat),
+                                reply: reply, replyFrames: replyFrames, refused: failure.error)
+            }
             await reply(Envelope(re: failure.id, payload: .error(ErrorBody(failure.error))))
             return nil
         case .success(let decoded):
             envelope = decoded
         }
         WireMetrics.received(envelope.payload.type.rawValue)
-        return Incoming(tenant: tenant, kind: keys.kind(of: tenant), envelope: envelope, reply: reply, replyFrames: replyFrames)
+        let kind = keys.kind(of: tenant)
+        if kind == .county, envelope.seq != nil, envelope.payload.type.changesState, !isGreeted(tenant) {
+            // Queued by the office's socket before it greeted this process (schemas/PROTOCOL.md,
+            // section 6): not applied, not acknowledged; the node sends it again after the welcome,
+            // numbered as the reconciliation requires.
+            await reply(Envelope(re: envelope.id, payload: .error(ErrorBody(ProtocolError(.helloRequired,
+                "\(envelope.payload.type.rawValue) seq \(envelope.seq ?? 0) before hello: send hello, then from welcome.applied_through + 1")))))
+            return nil
+        }
+        return Incoming(tenant: tenant, kind: kind, envelope: envelope, reply: reply, replyFrames: replyFrames)
     }
 
     func dispatch(_ incoming: Incoming, loop: SocketLoop) async {
@@ -322,6 +343,7 @@ public final class HubService: Service, Sendable {
                     peers[tenant]?.reconciling = false
                 }
                 _ = greeted.withLock { $0.insert(tenant) }
+                spoken.withLock { $0[tenant] = ProtocolRevision(nodeVersion: hello.nodeVersion) }
                 await reply(Envelope(re: envelope.id, payload: .welcome(Welcome(
                     tenant: tenant, appliedThrough: applied.seq, hubTime: Timestamp.format(Date()),
                     lastMessageID: revision >= .r1 ? applied.messageID : nil))))
@@ -483,7 +505,8 @@ public final class HubService: Service, Sendable {
             let head = try await EventLog.head(client: database.client, logger: logger)
             var batched = events.map { event in
                 let payload = (try? JSONSerialization.jsonObject(with: Data(event.payload.utf8))) as? [String: String] ?? [:]
-                return FeedBatch.Event(seq: event.seq, topic: event.topic, county: event.county, recordedAt: event.recordedAt, payload: payload)
+                return FeedBatch.Event(seq: event.seq, topic: event.topic, county: event.county, recordedAt: event.recordedAt, payload: payload,
+                                       typed: fetch.typed == true)
             }
             var answer = Envelope(re: re, payload: .feedBatch(FeedBatch(events: batched, through: max(after, events.last?.seq ?? 0), head: head)))
             // A batch must fit in one envelope: halve it until it does. The reader asks again from its last event.
@@ -593,7 +616,7 @@ public final class HubService: Service, Sendable {
             var outbox: [Outbox.Pending] = []
             var results: [Applied] = []
             for incoming in run {
-                results.append(try await self.applyOne(incoming.envelope, from: incoming.tenant, marks: &marks,
+                results.append(try await self.applyOne(incoming.envelope, from: incoming.tenant, refused: incoming.refused, marks: &marks,
                                                        outbox: &outbox, appends: appends, on: connection))
             }
             try await appends.flush(on: connection, logger: logger)
@@ -610,14 +633,18 @@ public final class HubService: Service, Sendable {
     /// One state-changing message inside its run's transaction: checked against and advancing
     /// its sender's mark in `marks`, its messages to offices appended to `outbox`, a filing's
     /// events and audit rows to `appends` (flushed first wherever the order of events matters).
-    func applyOne(_ envelope: Envelope, from tenant: String, marks: inout [String: Int64], outbox: inout [Outbox.Pending],
-                  appends: PendingAppends, on connection: PostgresConnection) async throws -> Applied {
+    func applyOne(_ envelope: Envelope, from tenant: String, refused: ProtocolError? = nil, marks: inout [String: Int64],
+                  outbox: inout [Outbox.Pending], appends: PendingAppends, on connection: PostgresConnection) async throws -> Applied {
         guard let seq = envelope.seq else { return .refused(0, ProtocolError(.badBody, "seq required")) }
         let registry = self.registry
         let logger = self.logger
         let hwm = marks[tenant] ?? 0
         if seq <= hwm { return .repeated(hwm) }
         if seq > hwm + 1 { return .gap(hwm) }
+        if let refused {
+            marks[tenant] = seq
+            return .refused(seq, refused)
+        }
         var notices: [ClaimNotice] = []
         var reviewed: String?
         switch envelope.payload {
@@ -634,7 +661,15 @@ public final class HubService: Service, Sendable {
                 reportedAt: Timestamp.parse(file.reportedAt) ?? Date())
             let outcome = try await registry.file(filing, on: connection, appends: appends)
             if !outcome.repeated {
-                notices = try await registry.notices(for: filing, outcome: outcome, on: connection)
+                // A county filing what it accepted under a dispatch override: ruled a transfer at once.
+                if case .contested(_, _, _, let conflictID, true) = outcome.status,
+                   let ruled = try await DispatchDesk(logger: logger).recordDispatchTransfer(
+                       office: tenant, claimID: outcome.claimID, conflictID: conflictID, investorName: file.investorName,
+                       creditCode: file.creditCode, policy: configuration.policy, now: now(), appends: appends, on: connection) {
+                    notices = ruled
+                } else {
+                    notices = try await registry.notices(for: filing, outcome: outcome, on: connection)
+                }
                 if (filing.investmentWan ?? 0) >= EventLog.claimThresholdWan {
                     // The review status is computed from the project's events: write them now.
                     try await appends.flush(on: connection, logger: logger)
@@ -644,10 +679,18 @@ public final class HubService: Service, Sendable {
         case .leadStage(let change):
             // Its events follow every earlier filing's in the log.
             try await appends.flush(on: connection, logger: logger)
-            notices = try await registry.changeStage(
+            let taken = try await registry.changeStage(
                 office: tenant, leadRef: change.leadRef, to: LeadStage(rawValue: change.stage) ?? .lead,
                 changedAt: Timestamp.parse(change.changedAt), on: connection)
-            reviewed = change.leadRef
+            switch taken {
+            case .applied(let caused):
+                notices = caused
+                reviewed = change.leadRef
+            case .refused(let why):
+                // Its seq is used up: the office is told why, and the refusal is audited.
+                marks[tenant] = seq
+                return .refused(seq, Self.protocolError(why, leadRef: change.leadRef))
+            }
         case .assignmentReply(let answer):
             try await appends.flush(on: connection, logger: logger)
             _ = try await DispatchDesk(logger: logger).applyReply(
@@ -668,6 +711,15 @@ public final class HubService: Service, Sendable {
 
     func isGreeted(_ tenant: String) -> Bool { greeted.withLock { $0.contains(tenant) } }
 
+    /// A refused stage change as the office is told it (schemas/PROTOCOL.md, section 7).
+    static func protocolError(_ refusal: ClaimRegistry.StageRefusal, leadRef: String) -> ProtocolError {
+        switch refusal {
+        case .unknownLead: return ProtocolError(.invalidField, "lead_ref: the hub has no claim \(leadRef) of this office")
+        case .otherOffice: return ProtocolError(.notAllowed, "lead_ref: \(leadRef) is not this office's claim")
+        case .rule(let error): return ProtocolError(.stageRefused, "\(error.code): \(error.explanation)")
+        }
+    }
+
     /// Queues a `claim.restore` for every claim of `office`, oldest first, in one transaction;
     /// returns how many.
     func restoreClaims(of office: String) async throws -> Int {
@@ -678,8 +730,12 @@ public final class HubService: Service, Sendable {
                 FROM claims WHERE office = \(office) ORDER BY id
                 """, logger: logger)
             var restores: [ClaimRestore] = []
-            for try await (lead, name, code, project, industry, investment, stage, reported, status) in rows.decode(
+            // A node of 1.1 knows only these four states: the others are told as it would read them.
+            let older = (self.spoken.withLock { $0[office] } ?? .current) < .r2
+            let asOlder = ["joint": "held", "distinct": "held", "taskforce": "released"]
+            for try await (lead, name, code, project, industry, investment, stage, reported, stored) in rows.decode(
                 (String, String, String?, String?, String?, Double?, String, Date, String).self) {
+                let status = older ? asOlder[stored] ?? stored : stored
                 restores.append(ClaimRestore(claim: ClaimFile(leadRef: lead, investorName: name, creditCode: code, projectName: project,
                                                               industry: industry, investmentWan: investment,
                                                               stage: LeadStage(rawValue: stage) ?? .lead, reportedAt: reported),
@@ -794,7 +850,7 @@ struct TokenBucket {
 
 extension ClaimStatus {
     init(_ notice: ClaimNotice) {
-        self.init(leadRef: notice.leadRef, status: ClaimStatus.Status(rawValue: notice.status.rawValue) ?? .held,
+        self.init(leadRef: notice.leadRef, status: notice.status,
                   holderOffice: notice.holderOffice, holderSince: notice.holderSince, conflictID: notice.conflictID,
                   contestedBy: notice.contestedBy,
                   possibleDuplicates: notice.possibleDuplicates.isEmpty ? nil : notice.possibleDuplicates.map {

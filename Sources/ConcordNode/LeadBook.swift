@@ -83,6 +83,16 @@ public struct LeadRecord: Sendable {
     /// The last claim.status body (JSON), if any.
     public let claimDetail: String?
     public let history: [(stage: LeadStage, at: Date)]
+    /// What the hub last refused of this lead (「协同中心未接受：…」), with the rule's code.
+    public var hubRefusal: (code: String, text: String, at: Date)? = nil
+
+    /// The claim state the hub last sent, in the one vocabulary.
+    public var claimState: ClaimState? { claimStatus.flatMap(ClaimState.init(rawValue:)) }
+
+    /// The stages an officer may move this lead to now (the lifecycle rule, with the claim's state).
+    public var allowedStages: [LeadStage] {
+        LeadStage.allCases.filter { if case .success = LeadLifecycle.check(from: stage, to: $0, claim: claimState) { return true }; return false }
+    }
 }
 
 public struct LinkState: Sendable {
@@ -172,20 +182,26 @@ public struct LeadBook: Sendable {
     public func changeStage(_ idOrPrefix: String, to stage: LeadStage, actor: String? = nil) async throws -> (LeadRecord, LeadStage) {
         let record = try await find(idOrPrefix)
         let logger = self.logger
-        switch record.stage.transition(to: stage) {
+        switch LeadLifecycle.check(from: record.stage, to: stage, claim: record.claimState) {
         case .failure(let error):
             throw StoreError(.invalidInput, "[\(error.code)] \(error.explanation)")
         case .success:
             try await client.withTransaction(logger: logger) { connection in
                 let now = Date()
-                // Re-check under a row lock: another officer may have moved it meanwhile.
+                // Re-check under a row lock: another officer, or the hub's answer, may have changed it meanwhile.
                 let rows = try await connection.query(
-                    "SELECT stage FROM leads WHERE id = \(record.id) FOR UPDATE", logger: logger)
-                for try await current in rows.decode(String.self) where current != record.stage.rawValue {
-                    throw StoreError(.invalidInput, "线索阶段刚被他人改为「\(LeadStage(rawValue: current)?.chineseName ?? current)」，请重试")
+                    "SELECT stage, claim_status FROM leads WHERE id = \(record.id) FOR UPDATE", logger: logger)
+                for try await (current, claim) in rows.decode((String, String?).self) {
+                    if current != record.stage.rawValue {
+                        throw StoreError(.invalidInput, "线索阶段刚被他人改为「\(LeadStage(rawValue: current)?.chineseName ?? current)」，请重试")
+                    }
+                    if case .failure(let error) = LeadLifecycle.check(from: record.stage, to: stage, claim: claim.flatMap(ClaimState.init(rawValue:))) {
+                        throw StoreError(.invalidInput, "[\(error.code)] \(error.explanation)")
+                    }
                 }
                 try await connection.query(
-                    "UPDATE leads SET stage = \(stage.rawValue) WHERE id = \(record.id)", logger: logger)
+                    "UPDATE leads SET stage = \(stage.rawValue), hub_refusal = NULL, hub_refusal_code = NULL, hub_refusal_at = NULL WHERE id = \(record.id)",
+                    logger: logger)
                 try await connection.query(
                     "INSERT INTO lead_stage_history (lead_id, stage, changed_at) VALUES (\(record.id), \(stage.rawValue), \(now))",
                     logger: logger)
@@ -225,7 +241,7 @@ public struct LeadBook: Sendable {
     func records(where condition: String, bind: String?) async throws -> [LeadRecord] {
         var query = PostgresQuery(unsafeSQL: """
             SELECT id, investor_name, credit_code, credit_code_issue, project_name, industry, investment_wan::float8,
-                   officer, stage, filed_at, claim_status, claim_detail::text
+                   officer, stage, filed_at, claim_status, claim_detail::text, hub_refusal_code, hub_refusal, hub_refusal_at
             FROM leads WHERE \(condition) ORDER BY filed_at, id
             """)
         if let bind {
@@ -235,8 +251,11 @@ public struct LeadBook: Sendable {
         }
         let rows = try await client.query(query, logger: logger)
         var partial: [(UUID, String, String?, String?, String?, String?, Double?, String?, String, Date, String?, String?)] = []
-        for try await row in rows.decode((UUID, String, String?, String?, String?, String?, Double?, String?, String, Date, String?, String?).self) {
-            partial.append(row)
+        var refusals: [UUID: (code: String, text: String, at: Date)] = [:]
+        for try await row in rows.decode((UUID, String, String?, String?, String?, String?, Double?, String?, String, Date, String?, String?,
+                                          String?, String?, Date?).self) {
+            partial.append((row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10, row.11))
+            if let code = row.12, let text = row.13, let at = row.14 { refusals[row.0] = (code, text, at) }
         }
         var histories: [UUID: [(LeadStage, Date)]] = [:]
         if !partial.isEmpty {
@@ -252,7 +271,7 @@ public struct LeadBook: Sendable {
             LeadRecord(id: row.0, investorName: row.1, creditCode: row.2, creditCodeIssue: row.3, projectName: row.4,
                        industry: row.5, investmentWan: row.6, officer: row.7, stage: LeadStage(rawValue: row.8) ?? .lead,
                        filedAt: row.9, claimStatus: row.10, claimDetail: row.11,
-                       history: (histories[row.0] ?? []).map { (stage: $0.0, at: $0.1) })
+                       history: (histories[row.0] ?? []).map { (stage: $0.0, at: $0.1) }, hubRefusal: refusals[row.0])
         }
     }
 

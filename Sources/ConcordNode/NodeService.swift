@@ -199,8 +199,19 @@ public final class NodeService: Service, Sendable {
         let envelope: Envelope
         switch Envelope.decode(received.message.frames) {
         case .failure(let failure):
-            logger.warning("refused a message from the hub", metadata: ["code": "\(failure.error.code.rawValue)"])
+            logger.warning("refused a message from the hub", metadata: ["code": "\(failure.error.code.rawValue)",
+                                                                         "detail": "\(failure.error.detail)", "seq": "\(failure.seq ?? 0)"])
             await send(Envelope(re: failure.id, payload: .error(ErrorBody(failure.error))), loop: loop)
+            if let seq = failure.seq {
+                // A state-changing message this node can never apply: its seq is used up (audited
+                // here), so the hub's stream goes on instead of resending it forever.
+                let (logger, error) = (self.logger, failure.error)
+                await applyInOrder(seq: seq, id: failure.id ?? "", loop: loop, what: "a refused message") { connection in
+                    try await AuditChain.append(.init(actor: "hub", action: "hub.message.refused", subject: "seq:\(seq)",
+                                                      detailJSON: auditDetail(["code": error.code.rawValue, "detail": error.detail])),
+                                                on: connection, logger: logger)
+                }
+            }
             return
         case .success(let decoded):
             envelope = decoded
@@ -262,8 +273,24 @@ public final class NodeService: Service, Sendable {
                 logger.warning("the hub could not send the claims back yet; asking again in a minute", metadata: ["code": "\(body.code)"])
                 state.withLock { $0.resync?.retry = true }
             }
+        case .error(let body) where body.code == ProtocolError.Code.helloRequired.rawValue:
+            // The hub process has not been greeted on this connection (it restarted, say): greet it
+            // now; what it refused is sent again after the welcome.
+            let greet = state.withLock { s -> Bool in
+                let due = s.up || s.lastHello.map { ContinuousClock.now - $0 >= .seconds(1) } ?? true
+                if s.up {
+                    s.up = false
+                    s.connectedAt = .now
+                }
+                return due
+            }
+            if greet {
+                logger.notice("the hub asks for hello first; greeting again")
+                await sendHello(loop)
+            }
         case .error(let body):
             logger.warning("the hub refused a message", metadata: ["code": "\(body.code)", "detail": "\(body.detail)", "re": "\(envelope.re ?? "")"])
+            if let re = envelope.re { await recordRefusal(body, of: re) }
         case .opinionNotice(let notice):
             await apply(notice, seq: envelope.seq ?? 0, id: envelope.id, loop: loop)
         case .reviewStatus(let status):
@@ -398,6 +425,64 @@ public final class NodeService: Service, Sendable {
                     VALUES (\(lead), \(claim.stage), now(), 'hub:restore') ON CONFLICT DO NOTHING
                     """, logger: logger)
             }
+        }
+    }
+
+    /// The hub refused one of this office's state-changing messages for good (its seq is used up:
+    /// schemas/PROTOCOL.md, section 7): the lead says so (「协同中心未接受：…」) until a later change
+    /// is accepted, a refused stage change is undone here so both sides show the same stage, and
+    /// the refusal is audited. Passing refusals (busy, not greeted yet) are resent, not recorded.
+    func recordRefusal(_ body: ErrorBody, of messageID: String) async {
+        let final = [ProtocolError.Code.stageRefused, .notAllowed, .invalidField, .badBody].map(\.rawValue)
+        guard final.contains(body.code) else { return }
+        let logger = self.logger
+        do {
+            try await database.client.withTransaction(logger: logger) { connection in
+                var sent: String?
+                let rows = try await connection.query(
+                    "SELECT envelope FROM outbox WHERE peer = \(LeadBook.hubPeer) AND message_id = \(messageID)", logger: logger)
+                for try await envelope in rows.decode(String.self) { sent = envelope }
+                guard let sent, case .success(let original) = Envelope.decode([Array(Wire.signature.utf8), Array(sent.utf8)]) else { return }
+                let leadRef: String
+                var refusedStage: String?
+                switch original.payload {
+                case .claimFile(let file): leadRef = file.leadRef
+                case .leadStage(let change): (leadRef, refusedStage) = (change.leadRef, change.stage)
+                default: return
+                }
+                guard let lead = UUID(uuidString: leadRef) else { return }
+                // The rule's own code leads the detail of a STAGE_REFUSED ("STAGE_SKIPPED: …").
+                var (code, text) = (body.code, body.message + "：" + body.detail)
+                if body.code == ProtocolError.Code.stageRefused.rawValue, let colon = body.detail.firstIndex(of: ":") {
+                    code = String(body.detail[..<colon])
+                    text = body.detail[body.detail.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                }
+                try await connection.query("""
+                    UPDATE leads SET hub_refusal = \(text), hub_refusal_code = \(code), hub_refusal_at = now() WHERE id = \(lead)
+                    """, logger: logger)
+                if let refusedStage {
+                    // Undo the refused step when it is still the lead's latest: back to the stage before it.
+                    var latest: [(String, Date)] = []
+                    let history = try await connection.query("""
+                        SELECT stage, changed_at FROM lead_stage_history WHERE lead_id = \(lead) ORDER BY changed_at DESC LIMIT 2
+                        """, logger: logger)
+                    for try await row in history.decode((String, Date).self) { latest.append(row) }
+                    if latest.count == 2, latest[0].0 == refusedStage {
+                        try await connection.query("""
+                            UPDATE leads SET stage = \(latest[1].0) WHERE id = \(lead) AND stage = \(refusedStage)
+                            """, logger: logger)
+                        try await connection.query("""
+                            DELETE FROM lead_stage_history WHERE lead_id = \(lead) AND stage = \(refusedStage) AND changed_at = \(latest[0].1)
+                            """, logger: logger)
+                    }
+                }
+                try await AuditChain.append(.init(actor: "hub", action: "hub.refused", subject: "lead:\(leadRef)",
+                                                  detailJSON: auditDetail(["code": code, "type": original.payload.type.rawValue,
+                                                                           "stage": refusedStage ?? ""])),
+                                            on: connection, logger: logger)
+            }
+        } catch {
+            logger.warning("could not record the hub's refusal", metadata: ["error": "\(error)"])
         }
     }
 

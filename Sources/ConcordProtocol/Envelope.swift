@@ -45,15 +45,18 @@ public struct Envelope: Sendable, Equatable {
         guard let first = frames.first else {
             return .failure(DecodeFailure(id: nil, error: ProtocolError(.malformedFrames, "no frames")))
         }
+        // Where the envelope could still be read, the refusal names it (`re`): the last frame of a
+        // wrongly framed or versioned message, or a malformed envelope that has a usable id.
+        let readableID = frames.count >= 2 ? Self.readableID(frames[frames.count - 1]) : nil
         if first != Wire.signatureBytes {
             if first.starts(with: Array("CONCORD/".utf8)) {
                 let got = String(decoding: first, as: UTF8.self)
-                return .failure(DecodeFailure(id: nil, error: ProtocolError(.unsupportedVersion, "got \(got), speak \(Wire.signature)")))
+                return .failure(DecodeFailure(id: readableID, error: ProtocolError(.unsupportedVersion, "got \(got), speak \(Wire.signature)")))
             }
-            return .failure(DecodeFailure(id: nil, error: ProtocolError(.notConcord, "first frame is not \(Wire.signature)")))
+            return .failure(DecodeFailure(id: readableID, error: ProtocolError(.notConcord, "first frame is not \(Wire.signature)")))
         }
         guard frames.count == 2 else {
-            return .failure(DecodeFailure(id: nil, error: ProtocolError(.malformedFrames, "\(frames.count) frames, expected 2")))
+            return .failure(DecodeFailure(id: readableID, error: ProtocolError(.malformedFrames, "\(frames.count) frames, expected 2")))
         }
         let raw = frames[1]
         guard raw.count <= Limits.maxEnvelopeBytes else {
@@ -64,12 +67,15 @@ public struct Envelope: Sendable, Equatable {
         do {
             header = try JSONDecoder().decode(Header.self, from: data)
         } catch {
-            return .failure(DecodeFailure(id: nil, error: ProtocolError(.malformedEnvelope, describe(error))))
+            return .failure(DecodeFailure(id: readableID, error: ProtocolError(.malformedEnvelope, describe(error))))
         }
         guard !header.id.isEmpty, header.id.utf8.count <= Limits.maxIDLength else {
             return .failure(DecodeFailure(id: nil, error: ProtocolError(.malformedEnvelope, "id must be 1…\(Limits.maxIDLength) bytes")))
         }
-        let id = header.id
+        // An `error` is never answered with an error: a malformed one is refused without naming it.
+        let id = header.type == MessageType.error.rawValue ? nil : header.id
+        // The seq of a state-changing message refused for its body: the receiver uses it up.
+        let seq = MessageType(rawValue: header.type)?.changesState == true ? header.seq.flatMap { $0 >= 1 ? $0 : nil } : nil
         func fail(_ code: ProtocolError.Code, _ detail: String) -> Result<Envelope, DecodeFailure> {
             .failure(DecodeFailure(id: id, error: ProtocolError(code, detail)))
         }
@@ -83,14 +89,35 @@ public struct Envelope: Sendable, Equatable {
             return fail(.malformedEnvelope, "re must be a message id")
         }
         switch Payload.decode(type: type, envelope: data) {
-        case .success(let payload): return .success(Envelope(id: id, seq: header.seq, re: header.re, payload: payload))
-        case .failure(let error): return .failure(DecodeFailure(id: id, error: error))
+        case .success(let payload): return .success(Envelope(id: header.id, seq: header.seq, re: header.re, payload: payload))
+        case .failure(let error): return .failure(DecodeFailure(id: id, error: error, seq: seq))
         }
+    }
+
+    /// The `id` of a frame that is a JSON object with a string `id` of 1…64 bytes, else nil (and
+    /// nil for an `error`, which is never answered). Frames over the size limit are not parsed.
+    static func readableID(_ frame: [UInt8]) -> String? {
+        guard frame.count <= Limits.maxEnvelopeBytes, frame.first == UInt8(ascii: "{"),
+              let object = try? JSONSerialization.jsonObject(with: Data(frame)) as? [String: Any],
+              let id = object["id"] as? String, !id.isEmpty, id.utf8.count <= Limits.maxIDLength,
+              object["type"] as? String != "error" else { return nil }
+        return id
     }
 
     public struct DecodeFailure: Error, Equatable, Sendable {
         public let id: String?
         public let error: ProtocolError
+        /// For a state-changing message of a known type whose envelope was sound but whose body was
+        /// refused (BAD_BODY, INVALID_FIELD): its `seq`. Such a message can never be applied, so
+        /// the receiver uses its number up (schemas/PROTOCOL.md, section 4) instead of letting the
+        /// sender resend it forever.
+        public var seq: Int64? = nil
+
+        public init(id: String?, error: ProtocolError, seq: Int64? = nil) {
+            self.id = id
+            self.error = error
+            self.seq = seq
+        }
     }
 }
 

@@ -4,16 +4,31 @@ import Foundation
 /// The revisions of protocol version 1. A revision only adds: optional fields (which a receiver of
 /// an earlier revision ignores, as section 3 requires) and message types that are sent only to a
 /// peer known to speak the revision, or that an earlier peer refuses with `UNKNOWN_TYPE` and the
-/// sender can do without (schemas/PROTOCOL.md, section 7).
+/// sender can do without (schemas/PROTOCOL.md, section 8).
 public enum ProtocolRevision: Int, Comparable, Sendable, CaseIterable {
     /// 1.0: the message set frozen in schemas/v1.0/.
     case r0 = 0
     /// 1.1: reconciliation after a restore (`last_message_id` in hello and welcome,
     /// `claims.resync`, `claim.restore`).
     case r1 = 1
+    /// 1.2: refusals a sender acts on (`STAGE_REFUSED`, `HELLO_REQUIRED`; a refused state-changing
+    /// message's seq is used up), `claim.restore` carries every stored claim state (`joint`,
+    /// `taskforce`, `distinct`).
+    case r2 = 2
 
-    public static let current = ProtocolRevision.r1
+    public static let current = ProtocolRevision.r2
     public var name: String { "1.\(rawValue)" }
+
+    /// The revision a node announces in `hello.node_version` (`… protocol/1.<n>`); none means 1.0,
+    /// a later one than this side knows means the latest it knows.
+    public init(nodeVersion: String) {
+        guard let part = nodeVersion.split(separator: " ").last(where: { $0.hasPrefix("protocol/1.") }),
+              let minor = Int(part.dropFirst("protocol/1.".count)) else {
+            self = .r0
+            return
+        }
+        self = ProtocolRevision(rawValue: minor) ?? (minor > ProtocolRevision.current.rawValue ? .current : .r0)
+    }
 
     public static func < (a: ProtocolRevision, b: ProtocolRevision) -> Bool { a.rawValue < b.rawValue }
 }
@@ -212,7 +227,8 @@ func check(_ condition: Bool, _ field: String, _ rule: String) throws {
 
 func checkText(_ value: String?, _ field: String, max: Int, required: Bool = false) throws {
     guard let value else {
-        if required { throw ProtocolError(.invalidField, "\(field): required") }
+        // A missing field is a body that does not match its type (BAD_BODY), not a bad value.
+        if required { throw ProtocolError(.badBody, "missing field \(field)") }
         return
     }
     try check(!value.isEmpty || !required, field, "must not be empty")
@@ -482,7 +498,8 @@ public struct LeadStageChange: Codable, Sendable, Equatable, Validating {
 public struct ClaimRestore: Codable, Sendable, Equatable, Validating {
     /// The claim's fields as they were filed: at the body's top level, as in `claim.file`.
     public var claim: ClaimFile
-    /// The claim's status at the hub (`held`, `contested`, `settled`, `released`).
+    /// The claim's state as the hub stores it: one of `ClaimState.stored` (held, contested,
+    /// settled, released, joint, taskforce, distinct).
     public var status: String
 
     public init(claim: ClaimFile, status: String) {
@@ -507,15 +524,14 @@ public struct ClaimRestore: Codable, Sendable, Equatable, Validating {
 
     func validate() throws {
         try claim.validate()
-        try check(["held", "contested", "settled", "released"].contains(status), "status", "one of held, contested, settled, released")
+        try check(ClaimState(rawValue: status)?.isStored == true, "status", "one of \(ClaimState.stored.map(\.rawValue).joined(separator: ", "))")
     }
 }
 
 /// Hub → node: what the hub decided about one of the office's claims.
 public struct ClaimStatus: Codable, Sendable, Equatable, Validating {
-    public enum Status: String, Codable, Sendable, CaseIterable {
-        case held, heldByOwnOffice = "held_by_own_office", contested, settled, released, joint, taskforce, distinct, lapsed
-    }
+    /// The one claim-state vocabulary (ConcordDomain): the stored states and the notice-only ones.
+    public typealias Status = ClaimState
 
     /// A city decision on the conflict this claim was part of.
     public struct Decision: Codable, Sendable, Equatable {
@@ -713,13 +729,16 @@ public struct FeedFetch: Codable, Sendable, Equatable, Validating {
     public var topics: [String]?
     public var max: Int
     public var waitMs: Int
+    /// (1.2) Payload values typed: identifiers as JSON integers, amounts as JSON numbers
+    /// (`FeedValue.integerKeys`, `FeedValue.numberKeys`); otherwise every value is a string.
+    public var typed: Bool?
 
-    public init(after: Int64, topics: [String]? = nil, max: Int = 500, waitMs: Int = 20_000) {
-        (self.after, self.topics, self.max, self.waitMs) = (after, topics, max, waitMs)
+    public init(after: Int64, topics: [String]? = nil, max: Int = 500, waitMs: Int = 20_000, typed: Bool? = nil) {
+        (self.after, self.topics, self.max, self.waitMs, self.typed) = (after, topics, max, waitMs, typed)
     }
 
     enum CodingKeys: String, CodingKey {
-        case after, topics, max, waitMs = "wait_ms"
+        case after, topics, max, waitMs = "wait_ms", typed
     }
 
     func validate() throws {
@@ -739,10 +758,14 @@ public struct FeedBatch: Codable, Sendable, Equatable, Validating {
         public var topic: String
         public var county: String?
         public var recordedAt: String
-        public var payload: [String: String]
+        public var payload: [String: FeedValue]
 
-        public init(seq: Int64, topic: String, county: String?, recordedAt: Date, payload: [String: String]) {
-            (self.seq, self.topic, self.county, self.recordedAt, self.payload) = (seq, topic, county, Timestamp.format(recordedAt), payload)
+        /// `typed` (a 1.2 fetch that asked for it): identifiers and amounts as JSON numbers.
+        public init(seq: Int64, topic: String, county: String?, recordedAt: Date, payload: [String: String], typed: Bool = false) {
+            (self.seq, self.topic, self.county, self.recordedAt) = (seq, topic, county, Timestamp.format(recordedAt))
+            self.payload = payload.reduce(into: [:]) { out, pair in
+                out[pair.key] = typed ? FeedValue.typed(key: pair.key, pair.value) : .string(pair.value)
+            }
         }
 
         enum CodingKeys: String, CodingKey {
@@ -760,6 +783,55 @@ public struct FeedBatch: Codable, Sendable, Equatable, Validating {
 
     func validate() throws {
         try check(through >= 0 && head >= 0, "through", "must be ≥ 0")
+    }
+}
+
+/// A feed payload value. Up to 1.1, and in 1.2 unless the fetch asks `typed`, every value is a
+/// string; a typed fetch gets identifiers as integers and amounts as numbers.
+public enum FeedValue: Codable, Sendable, Equatable {
+    case string(String)
+    case integer(Int64)
+    case number(Double)
+
+    /// Keys holding an identifier (the hub's number for a project, conflict, decision, assignment).
+    public static let integerKeys: Set<String> = ["claim", "conflict", "decision", "assignment"]
+    /// Keys holding an amount (万元, 亩).
+    public static let numberKeys: Set<String> = ["investment_wan", "land_mu"]
+
+    /// The value of `key` as a typed fetch receives it; text that does not parse stays a string.
+    public static func typed(key: String, _ text: String) -> FeedValue {
+        if integerKeys.contains(key), let value = Int64(text) { return .integer(value) }
+        if numberKeys.contains(key), let value = Double(text), value.isFinite { return .number(value) }
+        return .string(text)
+    }
+
+    /// The value as text, whichever way it came.
+    public var text: String {
+        switch self {
+        case .string(let text): return text
+        case .integer(let value): return String(value)
+        case .number(let value): return String(value)
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let text = try? container.decode(String.self) {
+            self = .string(text)
+        } else if let value = try? container.decode(Int64.self) {
+            self = .integer(value)
+        } else {
+            self = .number(try container.decode(Double.self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .string(let text): try container.encode(text)
+        case .integer(let value): try container.encode(value)
+        case .number(let value): try container.encode(value)
+        }
     }
 }
 

@@ -5,9 +5,7 @@ import PostgresNIO
 
 /// What an office must be told after a registry change (becomes a claim.status message).
 public struct ClaimNotice: Sendable, Equatable {
-    public enum Status: String, Sendable {
-        case held, heldByOwnOffice = "held_by_own_office", contested, settled, released, joint, taskforce, distinct, lapsed
-    }
+    public typealias Status = ClaimState
 
     public let office: String
     public let leadRef: String
@@ -80,19 +78,45 @@ extension ClaimRegistry {
                            conflictID: conflictID, contestedBy: contestedBy)
     }
 
-    /// Records a stage change reported by an office. 投产 settles the claim; 终止 releases it, and
-    /// the earliest contesting claim (first report) takes the enterprise over.
+    /// Why the hub refused an office's stage change.
+    public enum StageRefusal: Error, Sendable, Equatable {
+        /// No claim has this lead_ref.
+        case unknownLead
+        /// The lead_ref is another office's claim.
+        case otherOffice
+        /// The lifecycle rule (LeadLifecycle) refuses it.
+        case rule(LeadStage.TransitionError)
+    }
+
+    /// A stage change as the hub took it: applied (with the notices it causes; none for an exact
+    /// repeat or an unchanged stage) or refused, audited and published nowhere.
+    public enum StageChange: Sendable {
+        case applied([ClaimNotice])
+        case refused(StageRefusal)
+    }
+
+    /// Records a stage change reported by an office, if the lifecycle rule (LeadLifecycle) allows
+    /// it for the claim's stage and state at the hub. 投产 settles the claim; 终止 releases it, and
+    /// the earliest contesting claim (first report) takes the enterprise over. A refusal is audited.
     public func changeStage(office: String, leadRef: String, to stage: LeadStage, changedAt: Date? = nil,
-                            on connection: PostgresConnection) async throws -> [ClaimNotice] {
+                            on connection: PostgresConnection) async throws -> StageChange {
         var found: (id: Int64, status: String, stage: String)?
         let rows = try await connection.query(
             "SELECT id, status, stage FROM claims WHERE office = \(office) AND lead_ref = \(leadRef) FOR UPDATE", logger: logger)
         for try await row in rows.decode((Int64, String, String).self) { found = row }
         guard let claim = found else {
-            logger.warning("stage change for an unknown claim", metadata: ["office": "\(office)", "lead": "\(leadRef)"])
-            return []
+            var someoneElse = false
+            let others = try await connection.query("SELECT 1 FROM claims WHERE lead_ref = \(leadRef) LIMIT 1", logger: logger)
+            for try await _ in others.decode(Int.self) { someoneElse = true }
+            let refusal: StageRefusal = someoneElse ? .otherOffice : .unknownLead
+            logger.notice("refused a stage change", metadata: ["office": "\(office)", "lead": "\(leadRef)", "why": "\(refusal)"])
+            try await AuditChain.append(.init(actor: office, action: "stage.refused", subject: "lead:\(leadRef)",
+                                              detailJSON: auditDetail(["stage": stage.rawValue,
+                                                                       "code": someoneElse ? "NOT_YOUR_LEAD" : "UNKNOWN_LEAD"])),
+                                        on: connection, logger: logger)
+            return .refused(refusal)
         }
-        if claim.status == "released" || claim.stage == stage.rawValue { return [] }
+        if claim.stage == stage.rawValue { return .applied([]) }
         if let changedAt {
             // The very change already applied (same stage, same time): an office restored from a
             // backup sends again what may have been applied before. Applying it again would move
@@ -100,7 +124,14 @@ extension ClaimRegistry {
             let seen = try await connection.query("""
                 SELECT 1 FROM claim_stages WHERE claim_id = \(claim.id) AND stage = \(stage.rawValue) AND reached_at = \(changedAt)
                 """, logger: logger)
-            for try await _ in seen.decode(Int.self) { return [] }
+            for try await _ in seen.decode(Int.self) { return .applied([]) }
+        }
+        let current = LeadStage(rawValue: claim.stage) ?? .lead
+        if case .failure(let error) = LeadLifecycle.check(from: current, to: stage, claim: ClaimState(rawValue: claim.status)) {
+            try await AuditChain.append(.init(actor: office, action: "stage.refused", subject: "claim:\(claim.id)",
+                                              detailJSON: auditDetail(["lead": leadRef, "stage": stage.rawValue, "code": error.code])),
+                                        on: connection, logger: logger)
+            return .refused(.rule(error))
         }
         let newStatus: String
         switch stage.claimEffect {
@@ -139,7 +170,7 @@ extension ClaimRegistry {
                     logger: logger)
             }
         }
-        return notices
+        return .applied(notices)
     }
 
     /// A holder released the enterprise: the earliest contesting claim becomes the holder, takes its

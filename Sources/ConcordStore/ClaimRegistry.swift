@@ -164,10 +164,14 @@ public struct ClaimRegistry: Sendable {
         pending.append(.init(actor: filing.office, action: "claim", subject: keys.first ?? "",
                              detailJSON: auditDetail(["claim": "\(claimID)", "lead": filing.leadRef, "status": outcomeText])))
         if case .contested(let holderOffice, let holderClaim, _, let conflictID, true) = result {
-            pending.event(topic: "conflict.opened", county: holderOffice, payload: [
-                "conflict": "\(conflictID)", "offices": [holderOffice, filing.office].joined(separator: ","),
-                "investor_name": filing.investorName,
-            ])
+            // One event for each party office, so each office's own feed hears of it (readers of
+            // several counties see the conflict twice: the `conflict` id tells them apart).
+            for office in [holderOffice, filing.office] {
+                pending.event(topic: "conflict.opened", county: office, payload: [
+                    "conflict": "\(conflictID)", "offices": [holderOffice, filing.office].joined(separator: ","),
+                    "investor_name": filing.investorName,
+                ])
+            }
             pending.append(.init(actor: "hub", action: "conflict.opened", subject: keys.first ?? "",
                                  detailJSON: auditDetail(["conflict": "\(conflictID)", "holder": "\(holderClaim)", "challenger": "\(claimID)"])))
         }

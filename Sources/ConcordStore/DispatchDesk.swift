@@ -107,9 +107,14 @@ public struct DispatchDesk: Sendable {
         return id
     }
 
-    /// Every county ranked for a city lead, from the current profiles and load.
-    public func recommend(_ lead: CityLead, client: PostgresClient) async throws -> [CountyRecommendation] {
-        DispatchScoring.rank(lead.needs, profiles: try await profiles(client: client), openLoad: try await openLoad(client: client))
+    /// Every county ranked for a city lead, from the current profiles and load, with the offices
+    /// already pursuing its enterprise (the holder first).
+    public func advise(_ lead: CityLead, client: PostgresClient) async throws -> DispatchAdvice {
+        let pursuits = try await client.withConnection { connection in
+            try await ClaimRegistry(logger: logger).pursuits(name: lead.investorName, code: lead.creditCode, on: connection)
+        }
+        return DispatchScoring.advise(lead.needs, profiles: try await profiles(client: client), openLoad: try await openLoad(client: client),
+                                      pursuits: pursuits)
     }
 
     public func cityLead(_ idOrPrefix: String, client: PostgresClient) async throws -> CityLead {
@@ -143,7 +148,14 @@ public struct DispatchDesk: Sendable {
     }
 
     /// Records an offer in the caller's transaction. The caller enqueues the assignment.offer.
+    ///
+    /// An enterprise another office already holds goes to that office: offering it to any other
+    /// county is refused (`ENTERPRISE_PURSUED`) unless the coordinator gives an override reason.
+    /// An override is recorded with the claim it overrides; when the county accepts and files, the
+    /// hub records it as a transfer ruling from the holder (`recordDispatchTransfer`). An override
+    /// on an enterprise whose conflict is not ruled yet is refused (`ENTERPRISE_CONTESTED`).
     public func assign(_ lead: CityLead, to county: String, note: String?, score: Double?, by coordinator: String,
+                       override: String? = nil, policy: ProtectionPolicy = ProtectionPolicy(),
                        deadlines: DispatchDeadlines, now: Date, on connection: PostgresConnection) async throws -> AssignmentView {
         guard try await TenantStore.activeKind(coordinator, on: connection, logger: logger) == .coordinator else {
             throw StoreError(.notCoordinator, "\(coordinator) 不是市级协调人员，不能派单")
@@ -157,12 +169,30 @@ public struct DispatchDesk: Sendable {
         guard status == "pool" else {
             throw StoreError(.invalidInput, status == "offered" ? "该线索已派给某区县，等待答复中" : "该线索已被区县接受")
         }
+        let reason = override?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
+        let pursuits = try await ClaimRegistry(logger: logger).pursuits(name: lead.investorName, code: lead.creditCode, on: connection)
+        var overridden: Int64?
+        if let holder = pursuits.first(where: \.isHolder), holder.office != county {
+            guard let reason else {
+                throw StoreError(.enterprisePursued, "\(holder.office) 已在跟进该企业（\(holder.state.label)，首报 \(Self.day(holder.reportedAt))），"
+                                 + "应派给该区县；如确需派给 \(county)，请写明改派理由（--override 理由），接受后记为流转裁决")
+            }
+            if let contested = pursuits.first(where: { $0.state == .contested && $0.sameEnterprise }) {
+                throw StoreError(.enterpriseContested, "该企业撞单待裁决（\(contested.office) 与 \(holder.office)），请先裁决撞单再改派")
+            }
+            if (lead.investmentWan ?? 0) >= policy.taskforceThresholdWan {
+                throw ArbitrationRefusal(.taskforceRequired(investmentWan: lead.investmentWan ?? 0, thresholdWan: policy.taskforceThresholdWan))
+            }
+            overridden = holder.claimID
+        }
         let respondBy = now.addingTimeInterval(TimeInterval(deadlines.respondHours) * 3600)
         let assessBy = now.addingTimeInterval(TimeInterval(deadlines.assessHours) * 3600)
         var id: Int64 = 0
         let inserted = try await connection.query("""
-            INSERT INTO assignments (city_lead, county, note, score, assigned_at, assigned_by, respond_by, assess_by)
-            VALUES (\(lead.id), \(county), \(note), \(score), \(now), \(coordinator), \(respondBy), \(assessBy)) RETURNING id
+            INSERT INTO assignments (city_lead, county, note, score, assigned_at, assigned_by, respond_by, assess_by,
+                                     override_reason, overrides_claim)
+            VALUES (\(lead.id), \(county), \(note), \(score), \(now), \(coordinator), \(respondBy), \(assessBy),
+                    \(overridden == nil ? nil : reason), \(overridden)) RETURNING id
             """, logger: logger)
         for try await value in inserted.decode(Int64.self) { id = value }
         try await connection.query("UPDATE city_leads SET status = 'offered' WHERE id = \(lead.id)", logger: logger)
@@ -171,7 +201,9 @@ public struct DispatchDesk: Sendable {
             "industry": lead.industry ?? "", "land_mu": "\(lead.landMu ?? 0)",
         ], on: connection, logger: logger)
         try await AuditChain.append(.init(actor: coordinator, action: "assignment", subject: "city_lead:\(lead.id.uuidString.lowercased())",
-                                          detailJSON: auditDetail(["assignment": "\(id)", "county": county, "note": note ?? ""])),
+                                          detailJSON: auditDetail(["assignment": "\(id)", "county": county, "note": note ?? "",
+                                                                   "override": overridden == nil ? "" : reason ?? "",
+                                                                   "overrides_claim": overridden.map { "\($0)" } ?? ""])),
                                     on: connection, logger: logger)
         return AssignmentView(id: id, cityLead: lead.id, county: county, investorName: lead.investorName, assignedAt: now,
                               respondBy: respondBy, assessBy: assessBy, status: "offered", respondedAt: nil, reason: nil)
@@ -217,4 +249,82 @@ public struct DispatchDesk: Sendable {
         }
         return views
     }
+}
+
+extension DispatchDesk {
+    static func day(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd"
+        formatter.timeZone = TimeZone(identifier: "Asia/Shanghai")
+        return formatter.string(from: date)
+    }
+
+    /// An accepted override dispatch, waiting for the county's filing.
+    struct PendingTransfer {
+        let assignmentID: Int64
+        let overridesClaim: Int64
+        let coordinator: String
+        let reason: String
+    }
+
+    /// The county filed the enterprise of a city lead it accepted under an override: the claim it
+    /// filed goes to it by a transfer ruling from the office that held the enterprise, recorded
+    /// like any ruling (decision, audit, both offices told), in the caller's transaction. The
+    /// filing's conflict is ruled in the transaction that opened it, so none is ever open.
+    /// Returns the ruling's notices, or nil when this filing is not such a one (or the holder has
+    /// meanwhile released the enterprise: the filing then simply holds it).
+    public func recordDispatchTransfer(office: String, claimID: Int64, conflictID: Int64, investorName: String, creditCode: String?,
+                                       policy: ProtectionPolicy, now: Date, appends: PendingAppends,
+                                       on connection: PostgresConnection) async throws -> [ClaimNotice]? {
+        let rows = try await connection.query("""
+            SELECT a.id, a.overrides_claim, a.assigned_by, a.override_reason, l.investor_name, l.credit_code
+            FROM assignments a JOIN city_leads l ON l.id = a.city_lead
+            WHERE a.county = \(office) AND a.override_reason IS NOT NULL AND a.status = 'accepted' AND a.transfer_decision IS NULL
+            ORDER BY a.id
+            """, logger: logger)
+        let filed = EnterpriseKey(name: CompanyName(investorName), code: creditCode.map(CreditCode.parse))
+        var pending: PendingTransfer?
+        for try await (id, claim, coordinator, reason, leadName, leadCode) in rows.decode((Int64, Int64, String, String, String, String?).self)
+        where pending == nil {
+            let offered = EnterpriseKey(name: CompanyName(leadName), code: leadCode.map(CreditCode.parse))
+            if !Set(offered.all).isDisjoint(with: filed.all) {
+                pending = PendingTransfer(assignmentID: id, overridesClaim: claim, coordinator: coordinator, reason: reason)
+            }
+        }
+        guard let pending else { return nil }
+        let desk = ConflictDesk(logger: logger)
+        guard let view = try await desk.show(conflictID, on: connection),
+              let from = view.parties.first(where: { $0.claimID == view.holderClaim }) else { return nil }
+        let decision = ArbitrationDecision.transfer(from: from.office, to: office, fromShare: 50, toShare: 50, years: 5)
+        let reason = "市级派单改派（派单 #\(pending.assignmentID)）：\(pending.reason)"
+        // What would refuse the ruling leaves the conflict open for a coordinator, as any other.
+        if let refusal = ArbitrationRules.validate(decision, parties: view.parties.map(\.rules), reason: reason,
+                                                   currentDecision: view.currentDecision, supersedes: nil, policy: policy) {
+            logger.warning("a dispatch override cannot be ruled a transfer; the conflict stays open",
+                           metadata: ["assignment": "\(pending.assignmentID)", "code": "\(refusal.code)"])
+            return nil
+        }
+        guard try await TenantStore.activeKind(pending.coordinator, on: connection, logger: logger) == .coordinator else {
+            logger.warning("the coordinator of a dispatch override is no longer active; the conflict stays open",
+                           metadata: ["assignment": "\(pending.assignmentID)"])
+            return nil
+        }
+        // The ruling's own event and audit row follow the filing's.
+        appends.withdrawConflictOpened(conflictID)
+        try await appends.flush(on: connection, logger: logger)
+        let (decisionID, notices) = try await desk.decide(
+            conflictID: conflictID, decision: decision, reason: reason,
+            coordinator: pending.coordinator, supersedes: nil, policy: policy, now: now, on: connection)
+        try await connection.query(
+            "UPDATE assignments SET transfer_decision = \(decisionID) WHERE id = \(pending.assignmentID)", logger: logger)
+        try await AuditChain.append(.init(actor: "hub", action: "dispatch.transfer", subject: "claim:\(claimID)",
+                                          detailJSON: auditDetail(["assignment": "\(pending.assignmentID)", "decision": "\(decisionID)",
+                                                                   "from_claim": "\(view.holderClaim)", "overridden_claim": "\(pending.overridesClaim)"])),
+                                    on: connection, logger: logger)
+        return notices
+    }
+}
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
 }

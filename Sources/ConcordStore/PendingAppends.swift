@@ -24,6 +24,14 @@ public final class PendingAppends {
         events.append((topic, county, auditDetail(payload)))
     }
 
+    /// Takes back the `conflict.opened` event(s) and audit row collected for a conflict that is
+    /// ruled in the same transaction (a dispatch override: no conflict is ever open).
+    public func withdrawConflictOpened(_ conflictID: Int64) {
+        let mark = "\"conflict\":\"\(conflictID)\""
+        events.removeAll { $0.topic == "conflict.opened" && $0.payload.contains(mark) }
+        audit.removeAll { $0.action == "conflict.opened" && $0.detailJSON.contains(mark) }
+    }
+
     /// Appends the events, then the audit rows, inside the caller's transaction.
     public func flush(on connection: PostgresConnection, logger: Logger) async throws {
         if !events.isEmpty {

@@ -16,6 +16,11 @@ public struct StoreError: Error, Sendable, CustomStringConvertible, Equatable {
         case notFound = "NOT_FOUND"
         case notAllowed = "NOT_ALLOWED"
         case notCoordinator = "NOT_COORDINATOR"
+        /// A city dispatch to a county other than the office already pursuing the enterprise,
+        /// without the coordinator's override reason.
+        case enterprisePursued = "ENTERPRISE_PURSUED"
+        /// A dispatch override on an enterprise whose conflict the city has not ruled on yet.
+        case enterpriseContested = "ENTERPRISE_CONTESTED"
     }
 
     public let code: Code

@@ -200,7 +200,8 @@ public struct HubConsole: Sendable {
             let id = try context.parameters.require("lead")
             let desk = DispatchDesk(logger: logger)
             let lead = try await desk.cityLead(id, client: client)
-            let ranked = try await desk.recommend(lead, client: client)
+            let advice = try await desk.advise(lead, client: client)
+            let ranked = advice.ranked
             let names = try await officeNames()
             return await shell.render("dispatch_lead", title: "派单：\(lead.investorName)", session: session, active: "/dispatch", data: [
                 "id": lead.id.uuidString.lowercased(), "investor": lead.investorName, "project": lead.projectName ?? "-",
@@ -208,8 +209,17 @@ public struct HubConsole: Sendable {
                 "investment": lead.investmentWan.map(DispatchScoring.format) ?? "-", "land": lead.landMu.map(DispatchScoring.format) ?? "-",
                 "energy": lead.energyTce.map(DispatchScoring.format) ?? "-", "status": Format.cityLeadStatus(lead.status),
                 "pool": lead.status == "pool", "canAct": Self.act.contains(session.user.role),
+                "pursuits": advice.pursuits.map { p in
+                    ["office": names[p.office] ?? p.office, "state": p.state.label, "since": Format.time(p.reportedAt),
+                     "holder": p.isHolder, "same": p.sameEnterprise, "reasons": p.reasons] as [String: Any]
+                },
+                "holder": advice.holder.map { names[$0.office] ?? $0.office } as Any, "hasPursuits": !advice.pursuits.isEmpty,
+                "noneFits": advice.preferred == nil && !ranked.isEmpty,
+                "minimum": DispatchScoring.format(DispatchScoring.minimumScore),
                 "ranked": ranked.enumerated().map { index, county in
-                    ["rank": index + 1, "county": county.county, "label": names[county.county] ?? county.county, "score": DispatchScoring.format(county.score), "top": index == 0,
+                    ["rank": index + 1, "county": county.county, "label": names[county.county] ?? county.county, "score": DispatchScoring.format(county.score),
+                     "top": county.county == advice.preferred, "pursuit": county.pursuit as Any,
+                     "needsOverride": advice.holder.map { $0.office != county.county } ?? false,
                      "factors": county.factors.map { f in
                          ["points": (f.points >= 0 ? "+" : "") + DispatchScoring.format(f.points), "explanation": f.explanation,
                           "negative": f.points < 0] as [String: Any]
@@ -222,6 +232,7 @@ public struct HubConsole: Sendable {
             let id = try context.parameters.require("lead")
             guard let county = form["county"] else { throw ConsoleError(.badRequest, "COUNTY_REQUIRED", "请选择区县") }
             _ = try await CoordinatorActions.assign(lead: id, to: county, note: form["note"], coordinator: session.user.username,
+                                                    override: form["override"], policy: configuration.policy,
                                                     deadlines: configuration.deadlines, via: .init(user: session.user.username),
                                                     client: client, logger: logger)
             return ConsoleShell.redirect("/dispatch?done=assigned")
@@ -315,15 +326,11 @@ public struct HubConsole: Sendable {
         } ?? now.addingTimeInterval(86_400)
         let input = try await CockpitSource.load(client: client, logger: logger)
         let rows = Cockpit.compute(input, from: from, to: to, now: now)
-        let claims = input.claims.filter { $0.filedAt >= from && $0.filedAt < to }
-        let stages = LeadStage.allCases.filter { $0 != .dropped }
-        let funnel = stages.map { stage in
-            SVGChart.Bar(stage.chineseName, Double(claims.filter { claim in
-                claim.reached[stage] != nil || (claim.stage != .dropped && claim.stage >= stage)
-            }.count))
-        }
+        // Enterprises, each counted once under the office holding it: the total row's funnel.
+        let total = rows.first { $0.scope == Cockpit.total }
+        let funnel = Cockpit.path.map { SVGChart.Bar($0.chineseName, Double(total?.reached[$0] ?? 0)) }
         let names = try await officeNames()
-        let perCounty = rows.filter { $0.scope != Cockpit.total }.map { SVGChart.Bar(names[$0.scope] ?? $0.scope, Double($0.leadsFiled)) }
+        let perCounty = rows.filter { $0.scope != Cockpit.total }.map { SVGChart.Bar(names[$0.scope] ?? $0.scope, Double($0.enterprises)) }
         let hours = input.assignments.filter { $0.assignedAt >= from && $0.assignedAt < to }
             .compactMap { a in a.respondedAt.map { $0.timeIntervalSince(a.assignedAt) / 3600 } }
         let response = Buckets.histogram(hours, edges: [0, 2, 4, 8, 12, 24, 48, 72], unit: "h")
@@ -346,11 +353,12 @@ public struct HubConsole: Sendable {
             func bars(_ bars: [SVGChart.Bar]) -> [[String: Any]] { bars.map { ["label": $0.label, "value": SVGChart.number($0.value)] } }
             return await shell.render("cockpit", title: "招商驾驶舱", session: session, active: "/cockpit", data: [
                 "from": ReportText.dayString(t.from), "to": ReportText.dayString(t.to), "range": range,
-                "funnelChart": SVGChart.funnel(t.funnel, title: "阶段漏斗（报备后到达各阶段的线索数）"), "funnel": bars(t.funnel),
-                "countyChart": SVGChart.bars(t.perCounty, title: "各区县报备数", unit: "条"), "county": bars(t.perCounty),
+                "funnelChart": SVGChart.funnel(t.funnel, title: "阶段漏斗（到达各阶段的企业数，每家企业只计一次）"), "funnel": bars(t.funnel),
+                "countyChart": SVGChart.bars(t.perCounty, title: "各区县企业数（计入持有的区县）", unit: "家"), "county": bars(t.perCounty),
                 "responseChart": SVGChart.columns(t.response, title: "派单答复时长分布", unit: "个"), "response": bars(t.response),
                 "conflictChart": SVGChart.columns(t.conflicts, title: "每月新增撞单", unit: "个"), "conflicts": bars(t.conflicts),
                 "heads": columns.map { ["name": $0.0] },
+                "definitions": ReportText.definitions.map { ["term": $0.term, "text": $0.text] },
                 "rows": t.rows.map { row in
                     ["total": row.scope == Cockpit.total,
                      "cells": columns.enumerated().map { index, column in
@@ -369,8 +377,9 @@ public struct HubConsole: Sendable {
             let t = try await cockpit(request)
             switch name {
             case "metrics.csv": return ConsoleShell.csv(ReportText.csv(t.rows, forDownload: true), filename: "cockpit-metrics.csv")
-            case "funnel.csv": return ConsoleShell.csv(Self.barTable(t.funnel, "阶段", "线索数"), filename: "cockpit-funnel.csv")
-            case "counties.csv": return ConsoleShell.csv(Self.barTable(t.perCounty, "区县", "报备数"), filename: "cockpit-counties.csv")
+            case "funnel.csv": return ConsoleShell.csv(Self.barTable(t.funnel, "阶段", "企业数"), filename: "cockpit-funnel.csv")
+            case "counties.csv": return ConsoleShell.csv(Self.barTable(t.perCounty, "区县", "企业数"), filename: "cockpit-counties.csv")
+            case "definitions.csv": return ConsoleShell.csv(ReportText.definitionsCSV(forDownload: true), filename: "cockpit-definitions.csv")
             case "response.csv": return ConsoleShell.csv(Self.barTable(t.response, "答复时长", "派单数"), filename: "cockpit-response.csv")
             case "conflicts.csv": return ConsoleShell.csv(Self.barTable(t.conflicts, "月份", "新增撞单"), filename: "cockpit-conflicts.csv")
             case "reviews.csv": return ConsoleShell.csv(ReviewText.csv(t.reviews, now: Date(), forDownload: true), filename: "cockpit-reviews.csv")

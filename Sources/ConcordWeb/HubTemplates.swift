@@ -133,15 +133,24 @@ enum HubTemplates {
       <dt>总投资</dt><dd>{{investment}} 万元</dd><dt>用地</dt><dd>{{land}} 亩</dd><dt>能耗</dt><dd>{{energy}} 吨标煤</dd>
     </dl>
     </section>
+    <h2>已在跟进该企业的区县</h2>
+    {{^hasPursuits}}<p class="muted" id="pursuits-none">登记簿中没有区县在跟进该企业（按信用代码与名称查重，同报备匹配规则）。</p>{{/hasPursuits}}
+    {{#hasPursuits}}<table id="pursuits"><thead><tr><th>区县</th><th>状态</th><th>首报时间</th><th>匹配理由</th></tr></thead>
+    <tbody>{{/hasPursuits}}{{#pursuits}}<tr><td>{{office}}{{#holder}} <span class="badge held">占有方</span>{{/holder}}{{^same}} <span class="badge duplicate">疑似同一企业</span>{{/same}}</td>
+      <td>{{state}}</td><td>{{since}}</td><td><ul>{{#reasons}}<li>{{.}}</li>{{/reasons}}</ul></td></tr>{{/pursuits}}{{#hasPursuits}}</tbody></table>{{/hasPursuits}}
+    {{#holder}}<p class="recommend" id="holder-note">{{holder}} 已在跟进该企业（首报首谈）：应派给该区县。派给其他区县须写明改派理由，区县接受后记为由 {{holder}} 流转的裁决，并通知双方。</p>{{/holder}}
     <h2>推荐区县（按推荐分排序，每项加减分都有说明）</h2>
     {{^ranked}}<p class="muted">还没有区县画像：请先用 <code>concord county profile set</code> 设置。</p>{{/ranked}}
+    {{#noneFits}}<p class="error" id="none-fits">没有区县达到最低匹配（推荐分 ≥ {{minimum}}，且主导产业与线索行业相符），不标首选：请核实线索行业或更新区县画像后再派单。</p>{{/noneFits}}
     <table id="ranking">
     <thead><tr><th>名次</th><th>区县</th><th>推荐分</th><th>理由</th>{{#canAct}}{{#pool}}<th>派单</th>{{/pool}}{{/canAct}}</tr></thead>
-    <tbody>{{#ranked}}<tr><td>{{rank}}</td><td>{{label}}{{#top}} <span class="badge held">首选</span>{{/top}}</td><td>{{score}}</td>
+    <tbody>{{#ranked}}<tr><td>{{rank}}</td><td>{{label}}{{#top}} <span class="badge held">首选</span>{{/top}}{{#pursuit}}<br><span class="badge contested">{{pursuit}}</span>{{/pursuit}}</td><td>{{score}}</td>
       <td><ul>{{#factors}}<li{{#negative}} class="error"{{/negative}}>{{points}} {{explanation}}</li>{{/factors}}</ul></td>
       {{#canAct}}{{#pool}}<td><form method="post" action="/dispatch/{{id}}/assign" class="stack">
         <input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="county" value="{{county}}">
-        <label>附言 <input name="note" placeholder="如：请 3 日内完成评估"></label><button type="submit">派给 {{label}}</button></form></td>{{/pool}}{{/canAct}}
+        <label>附言 <input name="note" placeholder="如：请 3 日内完成评估"></label>
+        {{#needsOverride}}<label>改派理由（必填：该企业已有区县在跟进） <input name="override" required placeholder="如：项目用地只能落在该县园区"></label>{{/needsOverride}}
+        <button type="submit">派给 {{label}}</button></form></td>{{/pool}}{{/canAct}}
     </tr>{{/ranked}}</tbody>
     </table>
     <p><a href="/dispatch">返回派单列表</a></p>
@@ -177,10 +186,10 @@ enum HubTemplates {
     </form>
     <div class="charts">
     <section class="card" id="funnel"><h2>阶段漏斗</h2>{{{funnelChart}}}
-      <table><thead><tr><th>阶段</th><th>线索数</th></tr></thead><tbody>{{#funnel}}<tr><td>{{label}}</td><td>{{value}}</td></tr>{{/funnel}}</tbody></table>
+      <table><thead><tr><th>阶段</th><th>企业数</th></tr></thead><tbody>{{#funnel}}<tr><td>{{label}}</td><td>{{value}}</td></tr>{{/funnel}}</tbody></table>
       <p><a href="/cockpit/funnel.csv?{{range}}">下载 CSV</a></p></section>
-    <section class="card" id="counties"><h2>各区县报备数</h2>{{{countyChart}}}
-      <table><thead><tr><th>区县</th><th>报备数</th></tr></thead><tbody>{{#county}}<tr><td>{{label}}</td><td>{{value}}</td></tr>{{/county}}</tbody></table>
+    <section class="card" id="counties"><h2>各区县企业数</h2>{{{countyChart}}}
+      <table><thead><tr><th>区县</th><th>企业数</th></tr></thead><tbody>{{#county}}<tr><td>{{label}}</td><td>{{value}}</td></tr>{{/county}}</tbody></table>
       <p><a href="/cockpit/counties.csv?{{range}}">下载 CSV</a></p></section>
     <section class="card" id="response"><h2>派单答复时长分布</h2>{{{responseChart}}}
       <table><thead><tr><th>答复时长</th><th>派单数</th></tr></thead><tbody>{{#response}}<tr><td>{{label}}</td><td>{{value}}</td></tr>{{/response}}</tbody></table>
@@ -192,6 +201,8 @@ enum HubTemplates {
     <h2>各区县指标 <a href="/cockpit/metrics.csv?{{range}}" class="button secondary">下载 CSV</a></h2>
     <div class="scroll"><table id="metrics"><thead><tr>{{#heads}}<th>{{name}}</th>{{/heads}}</tr></thead>
     <tbody>{{#rows}}<tr>{{#cells}}<td>{{#total}}<strong>{{/total}}{{value}}{{#total}}</strong>{{/total}}</td>{{/cells}}</tr>{{/rows}}</tbody></table></div>
+    <section id="definitions"><h2>口径说明 <a href="/cockpit/definitions.csv?{{range}}" class="button secondary">下载 CSV</a></h2>
+    <dl class="fields">{{#definitions}}<dt>{{term}}</dt><dd>{{text}}</dd>{{/definitions}}</dl></section>
     <h2>联审进度（待答复最久的在前） <a href="/cockpit/reviews.csv?{{range}}" class="button secondary">下载 CSV</a></h2>
     {{^reviews}}<p class="muted">还没有项目推送给审批部门。</p>{{/reviews}}
     <table id="reviews"><thead><tr><th>项目</th><th>区县</th><th>投资方</th><th>已答复</th><th>待答复</th><th>最久等待</th></tr></thead>

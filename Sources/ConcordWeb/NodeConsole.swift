@@ -138,7 +138,15 @@ public struct NodeConsole: Sendable {
             let detail = LeadText.parsedDetail(lead)
             let now = Date()
             let badge = Self.badge(lead)
-            let next = LeadStage.allCases.filter { if case .success = lead.stage.transition(to: $0) { return true } else { return false } }
+            let next = lead.allowedStages
+            // Why no button, when the lifecycle rule leaves none or only 终止.
+            var locked: String?
+            if lead.stage.isFinal {
+                locked = "线索已处于「\(lead.stage.chineseName)」，不能再变更阶段"
+            } else if let state = lead.claimState, state.stageChanges != .any,
+                      case .failure(let why) = LeadLifecycle.check(from: lead.stage, to: lead.stage.next ?? .dropped, claim: state) {
+                locked = why.explanation
+            }
             return await shell.render("lead", title: lead.investorName, session: session, active: "/leads", data: [
                 "id": lead.id.uuidString.lowercased(), "investor": lead.investorName, "code": lead.creditCode ?? "未填",
                 "codeIssue": lead.creditCodeIssue as Any, "project": lead.projectName ?? "-", "industry": lead.industry ?? "-",
@@ -157,6 +165,8 @@ public struct NodeConsole: Sendable {
                      "text": o.text, "conditions": o.conditions.flatMap { $0.isEmpty ? nil : $0 } as Any] as [String: Any]
                 },
                 "next": next.map { ["value": $0.rawValue, "label": $0.chineseName] }, "canMove": !next.isEmpty && Self.act.contains(session.user.role),
+                "locked": locked as Any,
+                "refusal": lead.hubRefusal.map { ["text": $0.text, "code": $0.code, "at": Format.time($0.at)] } as Any,
             ], notice: Flash.message(request))
         }
 

@@ -33,6 +33,8 @@ enum NodeTemplates {
         <button type="submit">变更阶段并上报</button>
       </form>
       {{/canMove}}
+      {{#locked}}<p class="muted" id="stage-locked">{{locked}}</p>{{/locked}}
+      {{#refusal}}<p class="badge warn" id="hub-refusal">协同中心未接受：{{text}}（{{code}}，{{at}}）</p>{{/refusal}}
     </section>
     <section class="card" id="notices">
       <h2>协同中心的通知</h2>

@@ -42,27 +42,26 @@ public enum LeadText {
     public static func claim(_ lead: LeadRecord) -> String {
         let detail = parsedDetail(lead)
         var text: String
-        switch lead.claimStatus {
-        case nil: text = "待协同中心确认"
-        case "held":
-            text = "已占有"
-            if let others = detail?.contested_by, !others.isEmpty { text += "（\(others.joined(separator: "、")) 也在跟进，撞单待裁决）" }
-        case "held_by_own_office": text = "本区县另一线索已占有"
-        case "contested": text = "撞单：\(detail?.holder_office ?? "?") 自 \(since(detail?.holder_since)) 起跟进，待市级裁决"
-        case "settled": text = "已投产，归属确定"
-        case "released": text = "已释放"
-        case "joint": text = "联合招引"
-        case "taskforce": text = "市级专班接手"
-        case "distinct": text = "认定为不同项目，各自推进"
-        case "lapsed": text = "首报保护期已过且无进展，已失去占有"
-        case let other?: text = other
+        if let status = lead.claimStatus {
+            switch ClaimState(rawValue: status) {
+            case .held?:
+                text = "已占有"
+                if let others = detail?.contested_by, !others.isEmpty { text += "（\(others.joined(separator: "、")) 也在跟进，撞单待裁决）" }
+            case .contested?: text = "撞单：\(detail?.holder_office ?? "?") 自 \(since(detail?.holder_since)) 起跟进，待市级裁决"
+            case .settled?: text = "已投产，归属确定"
+            case .lapsed?: text = "首报保护期已过且无进展，已失去占有"
+            case let state?: text = state.label
+            case nil: text = status
+            }
+        } else {
+            text = "待协同中心确认"
         }
         if let decision = detail?.decision {
-            let outcome = [
-                "won": "判归本区县", "lost": "判归他区县", "transferred_in": "流转至本区县", "transferred_out": "已流转出",
-                "joint": "联合招引", "distinct": "不同项目", "taskforce": "专班接手", "rejected": "本报备被驳回", "upheld": "维持",
-            ][decision.outcome] ?? decision.outcome
+            let outcome = DecisionOutcome(rawValue: decision.outcome)?.label ?? decision.outcome
             text = "市级裁决 #\(decision.id)：\(outcome)（\(decision.summary)）"
+        }
+        if let refusal = lead.hubRefusal {
+            text = "协同中心未接受：\(refusal.text)（\(refusal.code)）；" + text
         }
         if let duplicates = detail?.possible_duplicates, !duplicates.isEmpty {
             text += "；疑似重复：" + duplicates.map { "\($0.office)（\(String(format: "%.2f", $0.score))）" }.joined(separator: "、")
@@ -175,7 +174,12 @@ public enum ReportText {
     /// The columns, in order, with how each row fills them.
     public static let columns: [(String, @Sendable (CockpitRow) -> String)] = [
         ("区县", { $0.scope }),
-        ("报备数", { "\($0.leadsFiled)" }),
+        ("企业数", { "\($0.enterprises)" }),
+        ("报备条数", { "\($0.claimsFiled)" }),
+        ("流转入", { "\($0.transfersIn)" }),
+        ("流转出", { "\($0.transfersOut)" }),
+        ("联合招引", { row in "\(row.jointHeld)" + (row.jointPartners.isEmpty ? "" : "（与 \(row.jointPartners.joined(separator: "、"))）") }),
+        ("参与联合招引", { "\($0.jointShared)" }),
         ("阶段分布", { row in LeadStage.allCases.compactMap { s in row.byStage[s].map { "\(s.chineseName)\($0)" } }.joined(separator: " ") }),
         ("线索→洽谈", { row in percent(row.conversions.first { $0.from == .lead }?.rate) }),
         ("洽谈→签约", { row in percent(row.conversions.first { $0.from == .negotiating }?.rate) }),
@@ -191,6 +195,35 @@ public enum ReportText {
         ("查询", { "\($0.checks)" }),
     ]
 
+    /// How each figure is defined (口径说明), as the report states it: the console page, the CLI table
+    /// and `definitions.csv` show these. `Cockpit` defines the same in code.
+    public static let definitions: [(term: String, text: String)] = [
+        ("企业数", """
+            每家企业只计一次，计入当前持有它的区县，以持有报备的首报时间落入所选期间为准；撞单中等待裁决的报备、\
+            已判给他区县、已流转出或被驳回的报备、本区县对已持有企业的重复报备，都不重复计数。终止或首报保护期失效、\
+            且没有其他报备接手的企业仍计一次，计入原报备区县；市级专班接手的企业计入原持有区县；裁定为不同项目的各计一次。
+            """),
+        ("报备条数", "期间内报到协同中心的全部报备，每条计一次；与企业数之差即撞单、流转、驳回和重复报备。"),
+        ("流转入 / 流转出", """
+            流转入：经市级裁决流转至本区县的企业，已计入本区县企业数；流转出：本区县的报备经裁决流转至他区县，\
+            计入接收区县，不计入本区县。
+            """),
+        ("联合招引 / 参与联合招引", """
+            裁定联合招引的企业只计一次，计入牵头区县（裁决所列第一个区县），括号内为联合区县；\
+            参与联合招引：他区县牵头、本区县参与的企业数，不计入本区县企业数。
+            """),
+        ("阶段分布 / 阶段漏斗", "阶段分布：上述企业的当前阶段；阶段漏斗：到达各阶段的企业数（到达较后阶段即视为经过此前各阶段）。"),
+        ("转化率", "到达前一阶段的企业中，到达后一阶段的比例。"),
+        ("至签约天数 / 阶段间天数", "从首报到签约的天数，限已签约的企业；阶段间天数：从到达前一阶段到到达后一阶段，限协同中心看到两个时间的企业。"),
+        ("派单答复小时 / 逾期派单", "期间内发出的派单从派出到答复的小时数；逾期派单：超过答复期限才答复或仍未答复的派单。"),
+        ("撞单 / 已裁决 / 裁决天数 / 裁决结果", """
+            期间内新开的撞单（区县行计其参与的撞单，合计每个撞单只计一次）；已裁决：其中已有裁决的；\
+            裁决天数：从开单到首次裁决；裁决结果：现行裁决的类型。
+            """),
+        ("查询", "期间内“是否有人在跟进”的查询次数。"),
+        ("中位 / P90", "中位数与第 90 百分位数，取最近秩。"),
+    ]
+
     public static func table(_ rows: [CockpitRow], from: Date, to: Date) -> String {
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyy-MM-dd"
@@ -201,10 +234,18 @@ public enum ReportText {
             lines.append("【\(row.scope)】")
             for (name, value) in columns.dropFirst() { lines.append("  \(name)：\(value(row))") }
             for step in row.daysBetween {
-                lines.append("  \(step.from.chineseName)→\(step.to.chineseName) 天数：中位 \(number(step.spread.median))，P90 \(number(step.spread.p90))（\(step.spread.count) 条）")
+                lines.append("  \(step.from.chineseName)→\(step.to.chineseName) 天数：中位 \(number(step.spread.median))，P90 \(number(step.spread.p90))（\(step.spread.count) 家）")
             }
         }
+        lines.append("")
+        lines.append("口径说明")
+        for definition in definitions { lines.append("  \(definition.term)：\(definition.text)") }
         return lines.joined(separator: "\n")
+    }
+
+    /// The definitions as a CSV (指标, 口径).
+    public static func definitionsCSV(forDownload: Bool = false) -> String {
+        CSVText.render([["指标", "口径"]] + definitions.map { [$0.term, $0.text] }, neutralizingFormulas: forDownload)
     }
 
     public static func csv(_ rows: [CockpitRow], forDownload: Bool = false) -> String {
@@ -219,8 +260,15 @@ public enum ReportText {
         let values: [JSONText.Value] = rows.map { row in
             .object([
                 ("scope", .string(row.scope)),
-                ("leads_filed", .number(Double(row.leadsFiled))),
+                ("enterprises", .number(Double(row.enterprises))),
+                ("claims_filed", .number(Double(row.claimsFiled))),
+                ("transfers_in", .number(Double(row.transfersIn))),
+                ("transfers_out", .number(Double(row.transfersOut))),
+                ("joint_held", .number(Double(row.jointHeld))),
+                ("joint_partners", .array(row.jointPartners.map { .string($0) })),
+                ("joint_shared", .number(Double(row.jointShared))),
                 ("by_stage", .object(LeadStage.allCases.compactMap { s in row.byStage[s].map { (s.rawValue, .number(Double($0))) } })),
+                ("reached", .object(Cockpit.path.compactMap { s in row.reached[s].map { (s.rawValue, .number(Double($0))) } })),
                 ("conversions", .array(row.conversions.map { .object([("from", .string($0.from.rawValue)), ("to", .string($0.to.rawValue)),
                                                                      ("rate", .number(($0.rate * 1000).rounded() / 1000))]) })),
                 ("days_to_signed", spread(row.daysToSigned)),

@@ -143,17 +143,32 @@ struct RecommendCommand: AsyncParsableCommand {
             let configuration = try hub.load()
             let logger = CLILogging.logger("concord.dispatch")
             let id = self.lead
-            let (lead, ranked) = try await Database.withDatabase(configuration.database, logger: logger) { db in
+            let (lead, advice) = try await Database.withDatabase(configuration.database, logger: logger) { db in
                 let desk = DispatchDesk(logger: logger)
                 let lead = try await desk.cityLead(id, client: db.client)
-                return (lead, try await desk.recommend(lead, client: db.client))
+                return (lead, try await desk.advise(lead, client: db.client))
             }
+            let ranked = advice.ranked
             let land: String = lead.landMu.map { DispatchScoring.format($0) } ?? "-"
             let energy: String = lead.energyTce.map { DispatchScoring.format($0) } ?? "-"
             let head: String = "市级线索 \(lead.id.uuidString.lowercased().prefix(8))  \(lead.investorName)"
             print(head + "  行业：\(lead.industry ?? "-")  产业链：\(lead.chain ?? "-")  用地：\(land) 亩  能耗：\(energy) 吨标煤")
+            if advice.pursuits.isEmpty {
+                print("登记簿中没有区县在跟进该企业")
+            }
+            for pursuit in advice.pursuits {
+                let role = pursuit.isHolder ? "占有方" : pursuit.sameEnterprise ? "同一企业" : "疑似同一企业"
+                print("在跟进：\(pursuit.office)  \(role)  \(pursuit.state.label)  首报 \(LeadText.dateFormat.string(from: pursuit.reportedAt))"
+                      + (pursuit.reasons.isEmpty ? "" : "  理由：" + pursuit.reasons.joined(separator: "；")))
+            }
+            if let holder = advice.holder {
+                print("该企业由 \(holder.office) 跟进（首报首谈）：应派给该区县；派给其他区县须 --override 理由，接受后记为流转裁决 [ENTERPRISE_PURSUED]")
+            } else if advice.preferred == nil, !ranked.isEmpty {
+                print("没有区县达到最低匹配（推荐分 ≥ \(DispatchScoring.format(DispatchScoring.minimumScore))，且主导产业与线索行业相符），不标首选 [NO_COUNTY_FITS]")
+            }
             for (rank, county) in ranked.enumerated() {
-                print("\(rank + 1). \(county.county)  推荐分 \(DispatchScoring.format(county.score))")
+                let top = county.county == advice.preferred ? "  【首选】" : ""
+                print("\(rank + 1). \(county.county)  推荐分 \(DispatchScoring.format(county.score))\(top)" + (county.pursuit.map { "  \($0)" } ?? ""))
                 for factor in county.factors {
                     let sign: String = factor.points >= 0 ? "+" : ""
                     print("     " + sign + DispatchScoring.format(factor.points) + "  " + factor.explanation)
@@ -168,23 +183,28 @@ struct AssignCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "assign",
         abstract: "把市级线索派给区县，附推荐理由和答复期限 (dispatch a city lead to a county).",
-        discussion: "例: concord assign --config hub.toml --coordinator city-zhang 0b7e3c5a 360404 --note '请 3 日内完成评估'"
+        discussion: """
+            例: concord assign --config hub.toml --coordinator city-zhang 0b7e3c5a 360404 --note '请 3 日内完成评估'
+            该企业已有区县在跟进时，只能派给该区县；确需改派须加 --override '理由'（区县接受后记为流转裁决，通知双方）。
+            """
     )
     @OptionGroup var hub: TenantCommand.HubConfigOption
     @Option(help: "派单的市级协调人员 (coordinator).") var coordinator: String
     @Argument(help: "市级线索编号或前缀 (city lead).") var lead: String
     @Argument(help: "区县代码 (county).") var county: String
     @Option(help: "附言 (note).") var note: String?
+    @Option(help: "改派理由：该企业已有其他区县在跟进时必填；区县接受后记为流转裁决 (override reason when another office pursues the enterprise).")
+    var override: String?
 
     func run() async throws {
         try await reportingErrors {
             let configuration = try hub.load()
             let logger = CLILogging.logger("concord.dispatch")
-            let (id, county, note, coordinator) = (self.lead, self.county, self.note, self.coordinator)
-            let deadlines = configuration.deadlines
+            let (id, county, note, coordinator, override) = (self.lead, self.county, self.note, self.coordinator, self.override)
+            let (deadlines, policy) = (configuration.deadlines, configuration.policy)
             let assignment = try await Database.withDatabase(configuration.database, logger: logger) { db in
-                try await CoordinatorActions.assign(lead: id, to: county, note: note, coordinator: coordinator,
-                                                    deadlines: deadlines, client: db.client, logger: logger)
+                try await CoordinatorActions.assign(lead: id, to: county, note: note, coordinator: coordinator, override: override,
+                                                    policy: policy, deadlines: deadlines, client: db.client, logger: logger)
             }
             print("已派单 #\(assignment.id)：\(assignment.investorName) → \(county)；"
                   + "须于 \(LeadText.dateFormat.string(from: assignment.respondBy)) 前答复，\(LeadText.dateFormat.string(from: assignment.assessBy)) 前完成评估")

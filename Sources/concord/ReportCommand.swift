@@ -9,9 +9,10 @@ import Foundation
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "招商驾驶舱：各区县与合计的报备、转化、时长、派单、撞单与查询指标 (the cockpit report).",
+        abstract: "招商驾驶舱：各区县与合计的企业数、报备、流转、联合招引、转化、时长、派单、撞单与查询指标 (the cockpit report).",
         discussion: """
-            指标定义见 README「concord report」一节（代码中集中定义于 Cockpit）。日期为北京时间 YYYY-MM-DD，
+            每家企业只计一次，计入当前持有它的区县；撞单中等待裁决、已判给他区县或已流转出的报备不重复计数。
+            各指标的口径附在表格输出末尾（「口径说明」；代码中集中定义于 Cockpit）。日期为北京时间 YYYY-MM-DD，
             --to 当天不含在内；默认最近 365 天。
 
             例: concord report --config hub.toml --from 2026-01-01 --to 2027-01-01 --format table

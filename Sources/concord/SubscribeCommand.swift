@@ -30,6 +30,7 @@ struct SubscribeCommand: AsyncParsableCommand {
     @Option(help: "游标文件；给出时即使配置了数据库也用文件 (cursor file; overrides the database).") var cursorFile: String?
     @Option(help: "数据库游标的名称：同一部门的多个订阅各用一个 (cursor name in the database).") var cursorName = "default"
     @Flag(help: "追上最新事件后退出 (exit once caught up).") var untilIdle = false
+    @Flag(help: "事件内容中的编号与金额输出为 JSON 数字而非字符串（协议 1.2） (identifiers and amounts as JSON numbers).") var typed = false
     @Option(help: "把事件追加到该文件而非标准输出；崩溃后据文件末行恢复，既不重复也不遗漏 (append events to FILE, exactly once).")
     var out: String?
 
@@ -44,7 +45,7 @@ struct SubscribeCommand: AsyncParsableCommand {
                 throw CLIError("BAD_ARGUMENT", "主题模式不合法：\(topic)")
             }
             let feed = Feed(tenant: tenant, endpoint: endpoint, hubKey: hubKey, keys: keys, topics: requested,
-                            from: from, exec: exec, out: out, untilIdle: untilIdle)
+                            from: from, exec: exec, out: out, untilIdle: untilIdle, typed: typed)
             // The cursor lives in the department's database when one is configured, else in a file.
             if cursorFile == nil, let database = configuration.database {
                 let logger = CLILogging.logger("concord.subscribe")
@@ -101,6 +102,7 @@ struct SubscribeCommand: AsyncParsableCommand {
         let exec: String?
         let out: String?
         let untilIdle: Bool
+        let typed: Bool
 
         func follow(cursor store: CursorStore) async throws {
             let saved = try await store.read()
@@ -122,7 +124,8 @@ struct SubscribeCommand: AsyncParsableCommand {
             defer { context.terminate() }
             var loop = try await SubscribeCommand.connect(context, keys: keys, hubKey: hubKey, endpoint: endpoint)
             while !Task.isCancelled {
-                let request = Envelope(payload: .feedFetch(FeedFetch(after: cursor, topics: topics, max: 500, waitMs: untilIdle ? 0 : 20_000)))
+                let request = Envelope(payload: .feedFetch(FeedFetch(after: cursor, topics: topics, max: 500, waitMs: untilIdle ? 0 : 20_000,
+                                                                          typed: typed ? true : nil)))
                 try? loop.post(Message(frames: request.frames()), on: loop.socketIDs[0])
                 guard let batch = try await SubscribeCommand.answer(to: request.id, on: loop, within: .seconds(30)) else {
                     if Task.isCancelled { break }

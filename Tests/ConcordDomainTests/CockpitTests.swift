@@ -40,10 +40,11 @@ struct CockpitTests {
     func leadsAndConversions() throws {
         let rows = rows()
         let total = try #require(rows[Cockpit.total])
-        #expect(total.leadsFiled == 4)
+        #expect(total.enterprises == 4 && total.claimsFiled == 4)
         #expect(total.byStage == [.signed: 2, .lead: 1, .dropped: 1])
+        #expect(total.reached == [.lead: 4, .negotiating: 3, .signed: 2])
         let lianxi = try #require(rows["360402"])
-        #expect(lianxi.leadsFiled == 3)
+        #expect(lianxi.enterprises == 3)
         // 3 reached 线索; 2 reached 洽谈; 1 reached 签约.
         #expect(lianxi.conversions.first { $0.from == .lead }?.rate == 2.0 / 3.0)
         #expect(lianxi.conversions.first { $0.from == .negotiating }?.rate == 0.5)
@@ -80,5 +81,97 @@ struct CockpitTests {
         #expect(rows["360402"]?.conflictsOpened == 2)
         #expect(rows["360423"]?.checks == 2)
         #expect(total.checks == 3)
+    }
+}
+
+@Suite("The cockpit counts enterprises once, under the office holding them")
+struct CockpitEnterpriseTests {
+    let t0 = Date(timeIntervalSince1970: 1_790_000_000)
+    func day(_ n: Double) -> Date { t0.addingTimeInterval(n * 86_400) }
+
+    /// 5 enterprises, 7 claims, as `CockpitSource` reads them after the rulings.
+    var input: CockpitInput {
+        CockpitInput(claims: [
+            // 观途: 360402 filed first; the city transferred it to 360404 (流转).
+            .init(id: 1, office: "360402", filedAt: day(0), stage: .negotiating, reached: [.lead: day(0), .negotiating: day(1)],
+                  status: "released", outcome: "transferred_out", enterprise: 2, counts: false),
+            .init(id: 2, office: "360404", filedAt: day(1), stage: .signed, reached: [.lead: day(1), .negotiating: day(3), .signed: day(9)],
+                  status: "held", outcome: "transferred_in", enterprise: 2, counts: true),
+            // 晶科: 360423 holds it; 360402's claim lost.
+            .init(id: 3, office: "360423", filedAt: day(2), stage: .lead, reached: [.lead: day(2)],
+                  status: "held", outcome: "won", enterprise: 3, counts: true),
+            .init(id: 4, office: "360402", filedAt: day(3), stage: .lead, reached: [.lead: day(3)],
+                  status: "released", outcome: "lost", enterprise: 3, counts: false),
+            // 赣锋: 360404 alone.
+            .init(id: 5, office: "360404", filedAt: day(4), stage: .negotiating, reached: [.lead: day(4), .negotiating: day(6)],
+                  status: "held", enterprise: 5, counts: true),
+            // Dropped by 360402 and taken over by nobody: still one enterprise, at 终止.
+            .init(id: 6, office: "360402", filedAt: day(5), stage: .dropped, reached: [.lead: day(5), .negotiating: day(7), .dropped: day(8)],
+                  status: "released", enterprise: 6, counts: true),
+            // A new lead of 360423.
+            .init(id: 7, office: "360423", filedAt: day(6), stage: .lead, reached: [.lead: day(6)], status: "held", enterprise: 7, counts: true),
+        ])
+    }
+
+    func rows() -> [String: CockpitRow] {
+        Dictionary(uniqueKeysWithValues: Cockpit.compute(input, from: day(0), to: day(50), now: day(60)).map { ($0.scope, $0) })
+    }
+
+    @Test("7 claims on 5 enterprises: the funnel, the counties and the total count 5")
+    func fiveEnterprises() throws {
+        let rows = rows()
+        let total = try #require(rows[Cockpit.total])
+        #expect(total.enterprises == 5)
+        #expect(total.claimsFiled == 7)
+        #expect(total.reached[.lead] == 5, "the funnel starts at 5 enterprises, not 7 claims")
+        #expect(total.reached == [.lead: 5, .negotiating: 3, .signed: 1])
+        #expect(total.byStage == [.lead: 2, .negotiating: 1, .signed: 1, .dropped: 1])
+        #expect(Cockpit.path.map { total.reached[$0] ?? 0 } == [5, 3, 1, 0, 0, 0])
+        let counties = ["360402", "360404", "360423"].map { rows[$0]?.enterprises }
+        #expect(counties == [1, 2, 2], "each enterprise under the office holding it")
+        #expect(counties.compactMap { $0 }.reduce(0, +) == total.enterprises)
+        #expect(rows["360402"]?.claimsFiled == 3)
+    }
+
+    @Test("transfers are stated: in under the receiving office, out under the giving one")
+    func transfers() throws {
+        let rows = rows()
+        #expect(rows["360404"]?.transfersIn == 1)
+        #expect(rows["360404"]?.transfersOut == 0)
+        #expect(rows["360402"]?.transfersOut == 1)
+        #expect(rows["360402"]?.transfersIn == 0)
+        #expect(rows[Cockpit.total]?.transfersIn == 1 && rows[Cockpit.total]?.transfersOut == 1)
+        // The transferred enterprise's stages are the receiving office's: 签约 after 8 days.
+        #expect(rows["360404"]?.daysToSigned == Spread(median: 8, p90: 8, count: 1))
+    }
+
+    @Test("a joint holding is counted once, under the holder, with its partners listed")
+    func jointHolding() throws {
+        let input = CockpitInput(claims: [
+            .init(id: 10, office: "360423", filedAt: day(0), stage: .lead, reached: [:], status: "joint", outcome: "joint",
+                  enterprise: 10, counts: true),
+            .init(id: 11, office: "360402", filedAt: day(1), stage: .lead, reached: [:], status: "joint", outcome: "joint",
+                  enterprise: 10, counts: false),
+            .init(id: 12, office: "360404", filedAt: day(2), stage: .lead, reached: [:], status: "released", outcome: "lost",
+                  enterprise: 10, counts: false),
+        ])
+        let rows = Dictionary(uniqueKeysWithValues: Cockpit.compute(input, from: day(0), to: day(50), now: day(60)).map { ($0.scope, $0) })
+        let total = try #require(rows[Cockpit.total])
+        #expect(total.enterprises == 1 && total.claimsFiled == 3 && total.jointHeld == 1 && total.jointShared == 1)
+        #expect(total.jointPartners.isEmpty)
+        let holder = try #require(rows["360423"])
+        #expect(holder.enterprises == 1 && holder.jointHeld == 1 && holder.jointPartners == ["360402"])
+        let partner = try #require(rows["360402"])
+        #expect(partner.enterprises == 0 && partner.jointShared == 1 && partner.claimsFiled == 1)
+        #expect(rows["360404"]?.enterprises == 0)
+    }
+
+    @Test("the enterprise is counted in the window its holding claim was filed in")
+    func window() throws {
+        let rows = Dictionary(uniqueKeysWithValues: Cockpit.compute(input, from: day(0), to: day(2), now: day(60)).map { ($0.scope, $0) })
+        // Claims 1 and 2 are in the window; only claim 2 counts (观途 under 360404).
+        #expect(rows[Cockpit.total]?.enterprises == 1)
+        #expect(rows[Cockpit.total]?.claimsFiled == 2)
+        #expect(rows["360402"]?.enterprises == 0 && rows["360402"]?.transfersOut == 1)
     }
 }

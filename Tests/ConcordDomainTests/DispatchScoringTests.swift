@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import ConcordDomain
 
@@ -32,5 +33,31 @@ struct DispatchScoringTests {
         let needs = CityLeadNeeds(industry: "新能源")
         #expect(DispatchScoring.rank(needs, profiles: [profiles[0]], openLoad: ["360404": 50])[0].score == 20)
         #expect(DispatchScoring.rank(needs, profiles: [profiles[0]], openLoad: [:])[0].score == 40)
+    }
+
+    @Test("no county is marked 首选 when none reaches the minimum fit; the holder ranks first with 「已在跟进」")
+    func minimumFitAndPursuit() {
+        let needs = CityLeadNeeds(industry: "现代物流", landMu: 100)
+        let profiles = [CountyProfile(county: "A", industries: ["文化旅游"], landByPark: ["园": 500]),
+                        CountyProfile(county: "B", industries: ["生物医药"], landByPark: ["园": 50])]
+        let none = DispatchScoring.advise(needs, profiles: profiles, openLoad: [:], pursuits: [])
+        #expect(none.ranked.allSatisfy { !$0.fits })
+        #expect(none.preferred == nil, "an industry mismatch everywhere: nobody is 首选")
+        let fitting = DispatchScoring.advise(needs, profiles: profiles + [CountyProfile(county: "C", industries: ["现代物流"], landByPark: ["园": 200])],
+                                             openLoad: [:], pursuits: [])
+        #expect(fitting.preferred == "C")
+        let held = DispatchPursuit(claimID: 7, office: "B", state: .held, reportedAt: Date(timeIntervalSince1970: 1_790_000_000),
+                                   isHolder: true, sameEnterprise: true, reasons: ["统一社会信用代码相同"])
+        let advice = DispatchScoring.advise(needs, profiles: profiles + [CountyProfile(county: "C", industries: ["现代物流"], landByPark: ["园": 200])],
+                                            openLoad: [:], pursuits: [held])
+        #expect(advice.ranked.map(\.county) == ["B", "C", "A"])
+        #expect(advice.preferred == "B")
+        #expect(advice.ranked[0].pursuit == "已在跟进（占有，首报 2026-09-21）")
+        #expect(advice.ranked[0].explanation.hasPrefix("已在跟进"))
+        // A pursuing office without a profile is still listed.
+        let unprofiled = DispatchScoring.advise(needs, profiles: profiles, openLoad: [:],
+                                                pursuits: [DispatchPursuit(claimID: 8, office: "Z", state: .held, reportedAt: Date(),
+                                                                           isHolder: true, sameEnterprise: true, reasons: [])])
+        #expect(unprofiled.ranked.first?.county == "Z")
     }
 }

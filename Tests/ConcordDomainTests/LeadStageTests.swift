@@ -32,7 +32,8 @@ struct LeadStageTests {
         #expect(LeadStage.production.transition(to: .dropped) == .failure(.final(.production)))
         #expect(LeadStage.dropped.transition(to: .lead).failureCode == "STAGE_FINAL")
         #expect(LeadStage.signed.transition(to: .signed).failureCode == "STAGE_UNCHANGED")
-        #expect(LeadStage.signed.transition(to: .negotiating).failureCode == "STAGE_SKIPPED")
+        #expect(LeadStage.signed.transition(to: .negotiating).failureCode == "STAGE_BACKWARD")
+        #expect(LeadStage.lead.transition(to: .registered).failureCode == "STAGE_SKIPPED")
     }
 
     @Test("stages parse from English codes and Chinese names")
@@ -57,5 +58,35 @@ extension Result where Failure == LeadStage.TransitionError {
     var failureCode: String? {
         if case .failure(let error) = self { return error.code }
         return nil
+    }
+}
+
+@Suite("The lead lifecycle rule with the claim's state")
+struct LeadLifecycleTests {
+    func allowed(_ from: LeadStage, _ claim: ClaimState?) -> [LeadStage] {
+        LeadStage.allCases.filter { if case .success = LeadLifecycle.check(from: from, to: $0, claim: claim) { return true }; return false }
+    }
+
+    @Test("held, joint, distinct and unanswered leads move forward or drop; contested ones may only drop; closed ones not at all")
+    func claimStatesCloseLeads() {
+        for state in [ClaimState.held, .heldByOwnOffice, .joint, .distinct, nil] {
+            #expect(allowed(.negotiating, state) == [.signed, .dropped], "\(String(describing: state))")
+        }
+        #expect(allowed(.negotiating, .contested) == [.dropped])
+        #expect(LeadLifecycle.check(from: .lead, to: .negotiating, claim: .contested) == .failure(.contested(to: .negotiating)))
+        for state in [ClaimState.released, .lapsed, .taskforce] {
+            #expect(allowed(.negotiating, state).isEmpty)
+            #expect(LeadLifecycle.check(from: .negotiating, to: .dropped, claim: state) == .failure(.claimClosed(state)))
+        }
+        #expect(LeadLifecycle.check(from: .signed, to: .lead, claim: .held).failureCode == "STAGE_BACKWARD")
+    }
+
+    @Test("one claim-state vocabulary: stored states, notice-only states, labels, and how each is stored")
+    func vocabulary() {
+        #expect(ClaimState.stored.map(\.rawValue) == ["held", "contested", "settled", "released", "joint", "taskforce", "distinct"])
+        #expect(ClaimState.heldByOwnOffice.stored == .held && ClaimState.lapsed.stored == .released)
+        #expect(Set(ClaimState.allCases.map(\.label)).count == ClaimState.allCases.count, "labels tell states apart")
+        #expect(ClaimState(text: "撞单待裁决") == .contested)
+        #expect(DecisionOutcome(rawValue: "transferred_out")?.label == "已流转出")
     }
 }

@@ -341,7 +341,7 @@ struct HubProtocolTests {
             #expect(await county.expect { $0.ackThrough == 2 } != nil)
             let zrzy = try await hub.connect("zrzy")
             let seen = try await Self.drain(zrzy, after: 0)
-            let claim = try #require(seen.events.first.flatMap { Int64($0.payload["claim"] ?? "") })
+            let claim = try #require(seen.events.first.flatMap { Int64($0.payload["claim"]?.text ?? "") })
 
             let opinion = OpinionAdd(opinionID: UUID().uuidString.lowercased(), claim: claim, verdict: .conditional,
                                      text: "用地符合规划", conditions: "须先完成征收报批")
@@ -354,7 +354,7 @@ struct HubProtocolTests {
             guard case .opinionNotice(let body) = notice.payload else { return }
             #expect(body.leadRef == "L1" && body.department == "zrzy" && body.verdict == .conditional)
             let fgw = try await hub.connect("fgw")
-            #expect(try await Self.drain(fgw, after: 0).events.contains { $0.topic == "opinion.added" && $0.payload["department"] == "zrzy" })
+            #expect(try await Self.drain(fgw, after: 0).events.contains { $0.topic == "opinion.added" && $0.payload["department"] == .string("zrzy") })
             #expect(try await hub.count("SELECT count(*)::int FROM opinions") == 1)
             #expect(try await hub.count("SELECT count(*)::int FROM audit_chain WHERE action = 'opinion'") == 1)
             // A department not granted the project cannot give an opinion on it; a county cannot at all.
@@ -386,7 +386,7 @@ struct HubProtocolTests {
             #expect(Set(both.departments.map(\.department)) == ["zrzy", "fgw"] && both.departments.allSatisfy { $0.answeredAt == nil })
 
             let zrzy = try await hub.connect("zrzy")
-            let claim = try #require(try await Self.drain(zrzy, after: 0).events.first.flatMap { Int64($0.payload["claim"] ?? "") })
+            let claim = try #require(try await Self.drain(zrzy, after: 0).events.first.flatMap { Int64($0.payload["claim"]?.text ?? "") })
             let opinion = OpinionAdd(opinionID: UUID().uuidString.lowercased(), claim: claim, verdict: .approve, text: "同意", conditions: nil)
             _ = try await zrzy.send(.opinionAdd(opinion))
             let answered = try #require(await county.expect { $0.reviewStatus?.departments.contains { $0.answeredAt != nil } ?? false }?.reviewStatus)

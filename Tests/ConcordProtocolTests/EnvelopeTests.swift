@@ -14,6 +14,23 @@ struct EnvelopeTests {
         return nil
     }
 
+    @Test("a refusal names the message whenever its id can be read, never an error's")
+    func refusalsNameTheMessage() {
+        func id(_ frames: [[UInt8]]) -> String?? {
+            if case .failure(let failure) = Envelope.decode(frames) { return .some(failure.id) }
+            return nil
+        }
+        let body = #"{"type":"heartbeat","id":"m-1","body":{}}"#
+        #expect(id(frames(body, signature: "CONCORD/9")) == .some("m-1"), "UNSUPPORTED_VERSION")
+        #expect(id(frames(body, signature: "HTTP/1.1")) == .some("m-1"), "NOT_CONCORD")
+        #expect(id(frames(body) + [Array("x".utf8)]) == .some(nil), "MALFORMED_FRAMES: the last frame is not an envelope")
+        #expect(id([Array(Wire.signature.utf8), Array("extra".utf8), Array(body.utf8)]) == .some("m-1"), "MALFORMED_FRAMES")
+        #expect(id(frames(#"{"type":"heartbeat","id":"m-2"}"#)) == .some("m-2"), "MALFORMED_ENVELOPE: no body")
+        #expect(id(frames(#"{"type":"error","id":"m-3"}"#)) == .some(nil), "an error is never answered")
+        #expect(code(frames(#"{"type":"check","id":"m-4","body":{}}"#)) == .badBody, "a missing field is BAD_BODY")
+        #expect(code(frames(#"{"type":"check","id":"m-5","body":{"name":""}}"#)) == .invalidField, "a disallowed value is INVALID_FIELD")
+    }
+
     @Test("every message type survives encode and decode")
     func roundTrip() throws {
         let date = Date(timeIntervalSince1970: 1_795_000_000)

@@ -155,9 +155,19 @@ struct ClaimLifecycleTests {
     static let logger = TestDatabase.logger
 
     static func stage(_ db: Database, _ office: String, _ lead: String, _ stage: LeadStage) async throws -> [ClaimNotice] {
-        try await db.client.withTransaction(logger: logger) { connection in
+        let change = try await db.client.withTransaction(logger: logger) { connection in
             try await ClaimRegistry(logger: logger).changeStage(office: office, leadRef: lead, to: stage, on: connection)
         }
+        guard case .applied(let notices) = change else { throw StoreError(.invalidInput, "refused: \(change)") }
+        return notices
+    }
+
+    static func refusal(_ db: Database, _ office: String, _ lead: String, _ stage: LeadStage) async throws -> ClaimRegistry.StageRefusal? {
+        let change = try await db.client.withTransaction(logger: logger) { connection in
+            try await ClaimRegistry(logger: logger).changeStage(office: office, leadRef: lead, to: stage, on: connection)
+        }
+        if case .refused(let why) = change { return why }
+        return nil
     }
 
     @Test("a contested filing tells both offices; dropping the holder hands the enterprise to the first challenger")
@@ -201,8 +211,39 @@ struct ClaimLifecycleTests {
         try await TestDatabase.withMigratedDatabase { db in
             try await ClaimRegistryTests.addOffices(db)
             _ = try await ClaimRegistryTests.file(db, ClaimFiling(office: "360402", leadRef: "a", investorName: "九江恒通物流有限公司", reportedAt: Date()))
+            for stage in [LeadStage.negotiating, .signed, .registered, .construction] {
+                #expect(try await Self.stage(db, "360402", "a", stage).isEmpty)
+            }
             let notices = try await Self.stage(db, "360402", "a", .production)
             #expect(notices == [ClaimNotice(office: "360402", leadRef: "a", status: .settled)])
+        }
+    }
+
+    @Test("the hub refuses what the lifecycle rule forbids, audits it and publishes nothing")
+    func refusedStageChanges() async throws {
+        try await TestDatabase.withMigratedDatabase { db in
+            try await ClaimRegistryTests.addOffices(db)
+            let t0 = Date(timeIntervalSince1970: 1_790_000_000)
+            _ = try await ClaimRegistryTests.file(db, ClaimFiling(office: "360402", leadRef: "a", investorName: "九江恒通物流有限公司", reportedAt: t0))
+            _ = try await ClaimRegistryTests.file(db, ClaimFiling(office: "360403", leadRef: "b", investorName: "九江恒通物流股份有限公司",
+                                                                  reportedAt: t0.addingTimeInterval(60)))
+            let events = "SELECT count(*)::int FROM events WHERE topic LIKE 'stage.%'"
+            let before = try await ClaimRegistryTests.count(db, events)
+            // Skipping a stage, another office's lead, a lead the hub never saw.
+            #expect(try await Self.refusal(db, "360402", "a", .signed) == .rule(.notNext(from: .lead, to: .signed, expected: .negotiating)))
+            #expect(try await Self.refusal(db, "360403", "a", .negotiating) == .otherOffice)
+            #expect(try await Self.refusal(db, "360402", "nope", .negotiating) == .unknownLead)
+            // 首报首谈: the contesting office may not negotiate while the city has not ruled; it may drop.
+            #expect(try await Self.refusal(db, "360403", "b", .negotiating) == .rule(.contested(to: .negotiating)))
+            // Backwards.
+            _ = try await Self.stage(db, "360402", "a", .negotiating)
+            _ = try await Self.stage(db, "360402", "a", .signed)
+            #expect(try await Self.refusal(db, "360402", "a", .lead) == .rule(.backward(from: .signed, to: .lead)))
+            #expect(try await ClaimRegistryTests.count(db, events) == before + 2)
+            #expect(try await ClaimRegistryTests.count(db, "SELECT count(*)::int FROM audit_chain WHERE action = 'stage.refused'") == 5)
+            // Dropping is allowed to the contesting office, and then its lead is closed.
+            _ = try await Self.stage(db, "360403", "b", .dropped)
+            #expect(try await Self.refusal(db, "360403", "b", .negotiating) == .rule(.claimClosed(.released)))
         }
     }
 

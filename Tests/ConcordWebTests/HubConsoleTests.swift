@@ -181,8 +181,9 @@ import ZeroMQ
             #expect(cockpit.status == .ok)
             #expect(cockpit.body.contains("<svg"))
             #expect(cockpit.body.contains("阶段漏斗"))
+            #expect(cockpit.body.contains("口径说明"), "the report says how each figure is defined")
             #expect(!cockpit.body.contains("<script>"), "no inline script")
-            for table in ["metrics", "funnel", "counties", "response", "conflicts", "reviews"] {
+            for table in ["metrics", "funnel", "counties", "response", "conflicts", "reviews", "definitions"] {
                 let csv = try await agent.get("/cockpit/\(table).csv")
                 #expect(csv.status == .ok, "\(table).csv")
                 #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)

@@ -1,6 +1,6 @@
 import ConcordConfig
 import ConcordDomain
-import ConcordNode
+@testable import ConcordNode
 @testable import ConcordWeb
 import Foundation
 import Mustache
@@ -160,5 +160,18 @@ import Testing
         #expect(report.rows[1].line == 3)
         #expect(throws: LeadCSV.FileError.self) { try LeadCSV.parse([0xFF, 0xFE, 0x41]) }
         #expect(throws: LeadCSV.FileError.self) { try LeadCSV.parse("") }
+    }
+
+    @Test("a lead shows what the hub refused, with its code, before its claim state; decisions and states in one vocabulary")
+    func leadTextShowsRefusals() {
+        var lead = LeadRecord(id: UUID(), investorName: "江西鼎盛新材料科技有限公司", creditCode: nil, creditCodeIssue: nil, projectName: nil,
+                              industry: nil, investmentWan: nil, officer: nil, stage: .lead, filedAt: Date(), claimStatus: "joint",
+                              claimDetail: nil, history: [])
+        #expect(LeadText.claim(lead) == "联合招引")
+        lead.hubRefusal = (code: "CLAIM_CLOSED", text: "本区县对该企业的报备已是「已释放」，线索不能再变更阶段", at: Date())
+        #expect(LeadText.claim(lead) == "协同中心未接受：本区县对该企业的报备已是「已释放」，线索不能再变更阶段（CLAIM_CLOSED）；联合招引")
+        #expect(LeadRecord(id: UUID(), investorName: "x", creditCode: nil, creditCodeIssue: nil, projectName: nil, industry: nil,
+                           investmentWan: nil, officer: nil, stage: .negotiating, filedAt: Date(), claimStatus: "contested",
+                           claimDetail: nil, history: []).allowedStages == [.dropped])
     }
 }

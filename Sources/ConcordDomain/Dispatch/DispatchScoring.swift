@@ -1,3 +1,5 @@
+import Foundation
+
 /// What the hub knows about a county for dispatch: leading industries and chains, available land
 /// by park, energy and environmental headroom, policy tags.
 public struct CountyProfile: Sendable, Equatable {
@@ -38,6 +40,45 @@ public struct CityLeadNeeds: Sendable, Equatable {
     }
 }
 
+/// An office's claim on the enterprise a city lead names, found the way a filing is matched.
+public struct DispatchPursuit: Sendable, Equatable {
+    public let claimID: Int64
+    public let office: String
+    public let state: ClaimState
+    /// 首报: when the office reported it.
+    public let reportedAt: Date
+    /// The office holding the enterprise (protected by 首报首谈 or a ruling).
+    public let isHolder: Bool
+    /// `same`: judged the same enterprise; `possible`: possibly the same (shown, blocks nobody).
+    public let sameEnterprise: Bool
+    /// Why the names match (the identity core's reasons).
+    public let reasons: [String]
+
+    public init(claimID: Int64, office: String, state: ClaimState, reportedAt: Date, isHolder: Bool, sameEnterprise: Bool,
+                reasons: [String]) {
+        self.claimID = claimID
+        self.office = office
+        self.state = state
+        self.reportedAt = reportedAt
+        self.isHolder = isHolder
+        self.sameEnterprise = sameEnterprise
+        self.reasons = reasons
+    }
+}
+
+/// A recommendation for a city lead: every county ranked, the offices already pursuing the
+/// enterprise, and which county (if any) to offer it to.
+public struct DispatchAdvice: Sendable, Equatable {
+    /// The holder first (「已在跟进」), then by fit.
+    public let ranked: [CountyRecommendation]
+    public let pursuits: [DispatchPursuit]
+    /// The office holding the enterprise: a dispatch to anyone else needs an override reason.
+    public var holder: DispatchPursuit? { pursuits.first { $0.isHolder } }
+    /// The county to mark 首选: the holder, else the best county that reaches the minimum fit;
+    /// nil when none does (the page and `recommend` say so instead).
+    public var preferred: String? { holder?.office ?? ranked.first { $0.fits }?.county }
+}
+
 /// One county's place in a recommendation, with every factor that moved its score.
 public struct CountyRecommendation: Sendable, Equatable {
     public struct Factor: Sendable, Equatable {
@@ -50,10 +91,16 @@ public struct CountyRecommendation: Sendable, Equatable {
     /// 0…100; the sum of the factors, clamped.
     public let score: Double
     public let factors: [Factor]
+    /// Reaches the minimum fit (DispatchScoring.minimumScore, and the industry when the lead names one).
+    public var fits: Bool {
+        score >= DispatchScoring.minimumScore && (factors.first { $0.name == "industry" }.map { $0.points > 0 } ?? true)
+    }
+    /// 「已在跟进」 with the claim's state and 首报 time, when this county already pursues the enterprise.
+    public var pursuit: String?
 
     /// One line an officer reads: the score and every factor with its points.
     public var explanation: String {
-        "推荐分 \(DispatchScoring.format(score))：" + factors.map {
+        (pursuit.map { $0 + "；" } ?? "") + "推荐分 \(DispatchScoring.format(score))：" + factors.map {
             "\($0.explanation)（\($0.points >= 0 ? "+" : "")\(DispatchScoring.format($0.points))）"
         }.joined(separator: "；")
     }
@@ -67,11 +114,41 @@ public struct CountyRecommendation: Sendable, Equatable {
 /// - energy: +10 when the headroom covers the need, −15 when it does not;
 /// - environment: +10 when the headroom covers the need, −15 when it does not;
 /// - load: −2 for each lead the county holds or was offered and has not finished, at most −20.
+///
+/// A county fits when it scores at least `minimumScore` and, when the lead names an industry, its
+/// industries match it at least in part. An office already pursuing the enterprise ranks first
+/// whatever its score (首报首谈: the city does not dispatch a pursued enterprise to another county).
 public enum DispatchScoring {
+    /// The least score a county needs to be recommended at all.
+    public static let minimumScore = 30.0
+
     public static func rank(_ needs: CityLeadNeeds, profiles: [CountyProfile], openLoad: [String: Int]) -> [CountyRecommendation] {
         profiles.map { score(needs, $0, load: openLoad[$0.county] ?? 0) }
             .sorted { ($0.score, $1.county) > ($1.score, $0.county) }
     }
+
+    /// The ranking with the enterprise's pursuers: the holder first with 「已在跟进」, every other
+    /// pursuing office marked; a pursuing office without a profile is still listed.
+    public static func advise(_ needs: CityLeadNeeds, profiles: [CountyProfile], openLoad: [String: Int],
+                              pursuits: [DispatchPursuit]) -> DispatchAdvice {
+        var ranked = rank(needs, profiles: profiles, openLoad: openLoad)
+        for pursuit in pursuits where !ranked.contains(where: { $0.county == pursuit.office }) {
+            ranked.append(CountyRecommendation(county: pursuit.office, score: 0, factors: []))
+        }
+        for index in ranked.indices {
+            let mine = pursuits.filter { $0.office == ranked[index].county }
+            guard let first = mine.first(where: \.isHolder) ?? mine.first else { continue }
+            let since = ArbitrationRules.day(first.reportedAt)
+            ranked[index].pursuit = first.isHolder
+                ? "已在跟进（\(first.state.label)，首报 \(since)）"
+                : first.sameEnterprise ? "也在跟进（\(first.state.label)，报备于 \(since)）" : "可能在跟进同一企业（报备于 \(since)）"
+        }
+        if let holder = pursuits.first(where: \.isHolder), let at = ranked.firstIndex(where: { $0.county == holder.office }) {
+            ranked.insert(ranked.remove(at: at), at: 0)
+        }
+        return DispatchAdvice(ranked: ranked, pursuits: pursuits)
+    }
+
 
     static func score(_ needs: CityLeadNeeds, _ profile: CountyProfile, load: Int) -> CountyRecommendation {
         var factors: [CountyRecommendation.Factor] = []

@@ -87,13 +87,21 @@ public enum LeadStage: String, CaseIterable, Sendable, Codable, Comparable {
     public enum TransitionError: Error, Equatable, Sendable {
         case final(LeadStage)
         case notNext(from: LeadStage, to: LeadStage, expected: LeadStage)
+        case backward(from: LeadStage, to: LeadStage)
         case unchanged(LeadStage)
+        /// The office's claim no longer lets it change the lead (released, lapsed, taken over).
+        case claimClosed(ClaimState)
+        /// The office waits on another office's protected claim: it may only drop the lead.
+        case contested(to: LeadStage)
 
         public var code: String {
             switch self {
             case .final: return "STAGE_FINAL"
             case .notNext: return "STAGE_SKIPPED"
+            case .backward: return "STAGE_BACKWARD"
             case .unchanged: return "STAGE_UNCHANGED"
+            case .claimClosed: return "CLAIM_CLOSED"
+            case .contested: return "CLAIM_CONTESTED"
             }
         }
 
@@ -103,8 +111,14 @@ public enum LeadStage: String, CaseIterable, Sendable, Codable, Comparable {
                 return "线索已处于「\(stage.chineseName)」，不能再变更阶段；如项目重启，请重新报备"
             case .notNext(let from, let to, let expected):
                 return "不能从「\(from.chineseName)」直接变为「\(to.chineseName)」，下一阶段应为「\(expected.chineseName)」（或「终止」）"
+            case .backward(let from, let to):
+                return "阶段不能倒退：线索已处于「\(from.chineseName)」，不能改回「\(to.chineseName)」"
             case .unchanged(let stage):
                 return "线索已经处于「\(stage.chineseName)」"
+            case .claimClosed(let state):
+                return "本区县对该企业的报备已是「\(state.label)」，线索不能再变更阶段"
+            case .contested(let to):
+                return "该企业由他区县首报在先，撞单待市级裁决：裁决前只能「终止」，不能推进到「\(to.chineseName)」"
             }
         }
     }
@@ -114,6 +128,33 @@ public enum LeadStage: String, CaseIterable, Sendable, Codable, Comparable {
         if target == self { return .failure(.unchanged(self)) }
         if isFinal { return .failure(.final(self)) }
         if target == .dropped || target == next { return .success(target) }
+        if target < self { return .failure(.backward(from: self, to: target)) }
         return .failure(.notNext(from: self, to: target, expected: next!))
+    }
+}
+
+/// The lead lifecycle rule, written once; the node (before it sends) and the hub (before it
+/// applies) both ask it.
+///
+/// - A lead moves forward one stage at a time: 线索 → 洽谈 → 签约 → 注册 → 建设 → 投产. Skipping a
+///   stage is refused (`STAGE_SKIPPED`), going back too (`STAGE_BACKWARD`); a project that needs no
+///   new registration records 注册 the day it signs. A lead may be filed at any stage.
+/// - 终止 is allowed from any stage before 投产. 投产 and 终止 are final (`STAGE_FINAL`): a dropped
+///   project that revives is filed again, so its first-report date is honest.
+/// - The office's claim closes the lead: released (lost, transferred out, rejected, lapsed, dropped)
+///   and taken over by the city's task force allow no change (`CLAIM_CLOSED`); contested (another
+///   office reported first and the city has not ruled) allows only 终止 (`CLAIM_CONTESTED`, 首报首谈).
+///   Held, joint, distinct and settled claims allow every forward move. A claim the hub has not yet
+///   answered (`nil`) is checked by the stage rule alone: the hub checks it again.
+public enum LeadLifecycle {
+    public static func check(from current: LeadStage, to target: LeadStage, claim: ClaimState?) -> Result<LeadStage, LeadStage.TransitionError> {
+        if let claim {
+            switch claim.stageChanges {
+            case .none where target != current: return .failure(.claimClosed(claim))
+            case .dropOnly where target != .dropped && target != current: return .failure(.contested(to: target))
+            default: break
+            }
+        }
+        return current.transition(to: target)
     }
 }

@@ -29,9 +29,15 @@ struct TenantCommand: AsyncParsableCommand {
             discussion: """
                 为区县节点写出节点配置（含其私钥，权限 600）：请安全地交给该区县，只交一次。
 
+                对方自行生成密钥时（私钥不离开其机器），用 --public-key 给出其公钥（40 位 Z85 文本，或
+                concord keys generate 写出的 .pub 文件）：不生成密钥对，只登记该公钥；--out 写出的是不含私钥的
+                配置模板（权限 600），由持有私钥的一方把最后一行换成 secret_key = "…" 后使用。协同中心地址和公钥同时打印出来。
+
                 例: concord tenant add --config hub.toml --kind county --code 360402 --name 濂溪区 \\
                       --hub-endpoint tcp://10.0.0.5:7700 --out 360402.toml \\
                       --node-database-url postgres://concord@127.0.0.1:5432/concord_node
+                    concord tenant add --config hub.toml --kind department --code zrzy --name 自然资源局 \\
+                      --hub-endpoint tcp://10.0.0.5:7700 --out zrzy.toml --public-key zrzy.pub
                 """
         )
         @OptionGroup var hub: HubConfigOption
@@ -44,6 +50,8 @@ struct TenantCommand: AsyncParsableCommand {
         var nodeDatabaseURL: String?
         @Option(help: "区县节点控制台的监听地址，off 为不开控制台 (the node console's address; off for none).")
         var consoleBind: String = "127.0.0.1:8701"
+        @Option(help: "对方自行生成的 CURVE 公钥（40 位 Z85，或 .pub 文件路径）：不生成密钥对，写出不含私钥的配置模板 (a public key generated elsewhere).")
+        var publicKey: String?
 
         func run() async throws {
             try await reportingErrors {
@@ -54,24 +62,48 @@ struct TenantCommand: AsyncParsableCommand {
                 let logger = CLILogging.logger("concord.tenant")
                 let console: ConsoleAddress?
                 do { console = try ConsoleAddress.parse(consoleBind) } catch { throw CLIError("BAD_ARGUMENT", "\(error)") }
+                let external = try self.publicKey.map { try Self.externalKey($0, hubKey: hubConfiguration.keys.publicKey) }
                 let issued = try CoordinatorActions.tenantConfig(
                     kind: kind, code: code, name: name, hubEndpoint: hubEndpoint, hubPublicKey: hubConfiguration.keys.publicKey,
-                    databaseURL: nodeDatabaseURL, consoleBind: console.map(\.description))
-                let (text, publicKey) = (issued.configText, issued.publicKey)
+                    databaseURL: nodeDatabaseURL, consoleBind: console.map(\.description), publicKey: external)
+                let (text, registered) = (issued.configText, issued.publicKey)
                 // Write the file first: if registration fails, no key is registered without its owner.
                 try ConfigLoading.writeSecret(text, to: out)
                 do {
                     try await Database.withDatabase(hubConfiguration.database, logger: logger) { db in
-                        try await TenantStore.add(id: code, kind: kind, name: name, publicKey: publicKey,
+                        try await TenantStore.add(id: code, kind: kind, name: name, publicKey: registered,
                                                   client: db.client, logger: logger)
                     }
                 } catch {
                     try? FileManager.default.removeItem(atPath: out)
                     throw error
                 }
-                print("已登记租户 \(code) \(name)（\(kind.rawValue)），配置已写入 \(out)（权限 600，含私钥，请安全交付）")
-                print("公钥 (public key)：\(publicKey)")
+                if external == nil {
+                    print("已登记租户 \(code) \(name)（\(kind.rawValue)），配置已写入 \(out)（权限 600，含私钥，请安全交付）")
+                    print("公钥 (public key)：\(registered)")
+                } else {
+                    // The key's owner completes the template; what a client of its own needs is printed too.
+                    print("已登记租户 \(code) \(name)（\(kind.rawValue)）的公钥（对方自行生成，本机未生成私钥）")
+                    print("配置模板已写入 \(out)（不含私钥）：请对方把最后一行换成 secret_key = \"其私钥\" 后使用，文件权限保持 600")
+                    print("协同中心地址 (hub endpoint)：\(hubEndpoint)")
+                    print("协同中心公钥 (hub public key)：\(hubConfiguration.keys.publicKey)")
+                    print("已登记的公钥 (public key)：\(registered)")
+                }
             }
+        }
+
+        /// A public key the tenant generated itself: inline or in a `.pub` file, 40 Z85 characters
+        /// that decode to 32 bytes (and encode back to the same text: no 5-character group over
+        /// 2^32, whichever libzmq decodes it), and not the hub's own key.
+        static func externalKey(_ keyOrPath: String, hubKey: String) throws -> String {
+            let key = try KeyFiles.readPublic(keyOrPath)
+            guard let bytes = Z85.decode(key), bytes.count == 32, Z85.encode(bytes) == key else {
+                throw CLIError("KEY_INVALID", "--public-key 不是有效的 CURVE 公钥（应为 40 位 Z85 文本，解码为 32 字节）：\(key)")
+            }
+            guard key != hubKey else {
+                throw CLIError("KEY_INVALID", "--public-key 是协同中心自己的公钥，不能登记给租户：请使用对方生成的公钥")
+            }
+            return key
         }
     }
 

@@ -213,3 +213,65 @@ import Testing
         }
     }
 }
+
+/// `concord tenant add --public-key`: a key generated elsewhere is registered; no secret key is made
+/// at the hub or written into the config it hands over.
+@Suite(.serialized) struct ExternalKeyTests {
+    @Test("tenant add --public-key registers a key generated elsewhere and writes a template without secret_key that works once completed")
+    func externalKey() async throws {
+        try await ProcessHarness.run { harness in
+            let keys = harness.directory.appendingPathComponent("keys")
+            try harness.runToEnd(["keys", "generate", "--name", "zrzy", "--dir", keys.path])
+            let publicKey = try String(contentsOf: keys.appendingPathComponent("zrzy.pub"), encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            let secretKey = try String(contentsOf: keys.appendingPathComponent("zrzy.key"), encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            let config = harness.directory.appendingPathComponent("zrzy.toml").path
+            // `--public-key=KEY`: a Z85 key may start with '-'.
+            let add: @Sendable (_ key: String, _ code: String, _ out: String) throws -> String = { key, code, out in
+                try harness.runToEnd(["tenant", "add", "--config", harness.hubConfig, "--kind", "department", "--code", code,
+                                      "--name", "自然资源局", "--hub-endpoint", "tcp://127.0.0.1:\(harness.hubPort)", "--out", out,
+                                      "--public-key=\(key)"])
+            }
+
+            // The .pub file as `keys generate` writes it.
+            let output = try add(keys.appendingPathComponent("zrzy.pub").path, "zrzy", config)
+            #expect(output.contains("已登记的公钥 (public key)：\(publicKey)"), "\(output)")
+            let template = try String(contentsOfFile: config, encoding: .utf8)
+            let lines = template.split(separator: "\n")
+            #expect(!lines.contains { $0.hasPrefix("secret_key") }, "no secret key in the template")
+            #expect(!template.contains(secretKey))
+            #expect(lines.contains("role = \"subscriber\""))
+            #expect(lines.contains("tenant = \"zrzy\""))
+            let mode = try FileManager.default.attributesOfItem(atPath: config)[.posixPermissions] as? Int
+            #expect(mode == 0o600)
+            let hubKey = try #require(lines.first { $0.hasPrefix("hub_public_key") }?.split(separator: "\"").dropFirst().first.map(String.init))
+            #expect(output.contains("协同中心公钥 (hub public key)：\(hubKey)"))
+            let listed = try harness.runToEnd(["tenant", "list", "--config", harness.hubConfig])
+            #expect(listed.contains("zrzy\tdepartment\t自然资源局\t有效\t\(publicKey)"))
+
+            // Refused before a file is written or a key registered: not a 32-byte Z85 key (40 '#' overflow
+            // a 5-character group), one character short, the hub's own key, a key registered already.
+            let bad = harness.directory.appendingPathComponent("bad.toml").path
+            for (key, code) in [(String(repeating: "#", count: 40), "KEY_INVALID"), (String(publicKey.dropLast()), "KEY_INVALID"),
+                                (hubKey, "KEY_INVALID"), (publicKey, "DUPLICATE")] {
+                let refused = #expect(throws: ProcessHarness.ProcessError.self) { try add(key, "other", bad) }
+                #expect(refused?.output.contains(code) == true, "\(key): \(refused?.output ?? "")")
+                #expect(!FileManager.default.fileExists(atPath: bad))
+            }
+            #expect(!(try harness.runToEnd(["tenant", "list", "--config", harness.hubConfig])).contains("other\t"))
+
+            // Completed by the key's owner, the template is a valid subscriber config, and the hub
+            // accepts the key: its fetch is recorded.
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: config))
+            handle.seekToEndOfFile()
+            handle.write(Data("secret_key = \"\(secretKey)\"\n".utf8))
+            try handle.close()
+            #expect(try harness.runToEnd(["config", "check", config]).contains("配置有效"))
+            try harness.startHub()
+            try harness.start("zrzy", ["subscribe", "--config", config, "--until-idle"])
+            #expect(try await harness.waitFor(harness.hubDatabase, "SELECT count(*)::int FROM feed_readers WHERE tenant = 'zrzy'",
+                                              equals: 1, seconds: 30) == 1, "\(harness.log("zrzy").suffix(500))")
+        }
+    }
+}

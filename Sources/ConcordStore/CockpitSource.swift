@@ -84,6 +84,9 @@ public enum CockpitSource {
                    (SELECT kind FROM decisions d WHERE d.id = f.current_decision),
                    array(SELECT DISTINCT c.office FROM conflict_parties p JOIN claims c ON c.id = p.claim_id WHERE p.conflict_id = f.id)
             FROM conflicts f
+            -- A dispatch override ruled in the filing's transaction was never a conflict (its
+            -- transfer still counts under 流转入 / 流转出).
+            WHERE NOT EXISTS (SELECT 1 FROM decisions d JOIN assignments a ON a.transfer_decision = d.id WHERE d.conflict_id = f.id)
             """, logger: logger)
         for try await (opened, decided, outcome, offices) in conflicts.decode((Date, Date?, String?, [String]).self) {
             input.conflicts.append(.init(offices: offices, openedAt: opened, decidedAt: decided, outcome: outcome))

@@ -98,6 +98,8 @@ struct DispatchPursuitTests {
             #expect(try await hub.count("""
                 SELECT count(*)::int FROM enterprise_holders h JOIN claims c ON c.id = h.claim_id WHERE c.office <> '360403'
                 """) == 0, "the enterprise's keys moved to the county")
+            let cockpit = try await CockpitSource.load(client: hub.db.client, logger: Self.logger)
+            #expect(cockpit.conflicts.isEmpty, "the cockpit counts no 撞单 for it")
         }
     }
 

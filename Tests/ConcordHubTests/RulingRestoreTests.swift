@@ -97,4 +97,32 @@ struct RulingRestoreTests {
             }
         }
     }
+
+    @Test("a 1.1 node is sent the states it knows in claim.restore; a 1.2 node the stored one", arguments: ["1.1", "1.2"])
+    func olderNodesGetStatesTheyKnow(revision: String) async throws {
+        try await HubHarness.run { hub in
+            let node = try await hub.connect("360402")
+            let other = try await hub.connect("360403")
+            defer { Task { await node.close(); await other.close() } }
+            _ = try await node.send(.hello(Hello(nodeVersion: "concord/0.2 protocol/\(revision)", receivedThrough: 0)))
+            #expect(await node.expect { if case .welcome = $0.payload { true } else { false } } != nil)
+            try await other.greet()
+            _ = try await other.send(.claimFile(ClaimFile(leadRef: "o-1", investorName: "江西翔宇新材料科技有限公司", stage: .lead, reportedAt: Date())), seq: 1)
+            #expect(await other.expect { $0.ackThrough == 1 } != nil)
+            _ = try await node.send(.claimFile(ClaimFile(leadRef: "n-1", investorName: "翔宇新材料（江西）有限公司", stage: .lead, reportedAt: Date())), seq: 1)
+            #expect(await node.expect { $0.claimStatus?.status == .contested } != nil)
+            let conflict = Int64(try await hub.count("SELECT id::int FROM conflicts"))
+            _ = try await CoordinatorActions.arbitrate(conflictID: conflict, decision: .joint(offices: ["360403", "360402"], shares: [50, 50]),
+                                                       reason: "联合", coordinator: "city", supersedes: nil, policy: ProtectionPolicy(),
+                                                       client: hub.db.client, logger: Self.logger)
+            #expect(await node.expect { $0.claimStatus?.decision != nil } != nil)
+            _ = try await node.send(.resync)
+            let restored = await node.expect { if case .claimRestore = $0.payload { true } else { false } }
+            guard case .claimRestore(let body)? = restored?.payload else {
+                Issue.record("no claim.restore")
+                return
+            }
+            #expect(body.status == (revision == "1.1" ? "held" : "joint"))
+        }
+    }
 }

@@ -42,9 +42,11 @@ public enum CoordinatorActions {
                               client: PostgresClient, logger: Logger) async throws -> AssignmentView {
         let desk = DispatchDesk(logger: logger)
         let lead = try await desk.cityLead(id, client: client)
-        let mine = try await desk.advise(lead, client: client).ranked.first { $0.county == county }
+        let advice = try await desk.advise(lead, client: client)
+        let mine = advice.ranked.first { $0.county == county }
         var explanation = mine?.explanation ?? "该区县尚无画像"
-        if let override = override?.trimmingCharacters(in: .whitespacesAndNewlines), !override.isEmpty {
+        if let holder = advice.holder, holder.office != county,
+           let override = override?.trimmingCharacters(in: .whitespacesAndNewlines), !override.isEmpty {
             explanation += "；市级改派理由：\(override)"
         }
         return try await client.withTransaction(logger: logger) { connection in

@@ -36,6 +36,12 @@ public final class HubService: Service, Sendable {
     let resyncs = Mutex<[String: ContinuousClock.Instant]>([:])
     /// The protocol revision each office announced in its last hello (what it can decode).
     let spoken = Mutex<[String: ProtocolRevision]>([:])
+    /// The connection (routing id) each ungreeted office was last told `HELLO_REQUIRED` on: once per
+    /// connection, then silence, so an office of 1.1, which does not know the code, still finds the
+    /// link silent and greets (an answer every resend would keep its link "alive" for ever).
+    let askedHello = Mutex<[String: [UInt8]]>([:])
+    /// Counties with an accepted override dispatch whose filing has not come (loaded at start).
+    let overridesWaiting = Mutex<Set<String>>([])
     /// Signalled after this process commits changes that may have appended events, so waiting
     /// feed fetches answer at once (events written by other processes are found by the poll).
     let newEvents = Wakeup()
@@ -85,6 +91,8 @@ public final class HubService: Service, Sendable {
     public func run() async throws {
         let context = try Context()
         try await keys.reload(client: database.client)
+        let waiting = try await DispatchDesk(logger: logger).countiesAwaitingOverrideFiling(client: database.client)
+        overridesWaiting.withLock { $0 = waiting }
         let zap = try await ZAPHandler.start(context: context, authorizer: keys)
         let bound = Mutex("")
         let configuration = self.configuration
@@ -285,7 +293,11 @@ public final class HubService: Service, Sendable {
         switch decoded {
         case .failure(let failure):
             logger.notice("refused a message", metadata: ["tenant": "\(tenant)", "code": "\(failure.error.code.rawValue)"])
-            if let seq = failure.seq, keys.kind(of: tenant) == .county, isGreeted(tenant) {
+            if failure.seq != nil, keys.kind(of: tenant) == .county, !isGreeted(tenant) {
+                await askForHello(tenant, routing: routing, re: failure.id, reply: reply, what: "a state-changing message")
+                return nil
+            }
+            if let seq = failure.seq, keys.kind(of: tenant) == .county {
                 // It can never be applied: its seq is used up in order, and the error goes with the ack.
                 return Incoming(tenant: tenant, kind: .county, envelope: Envelope(id: failure.id ?? UUID().uuidString.lowercased(), seq: seq,
                                                                                  payload: .heartbeat),
@@ -298,15 +310,28 @@ public final class HubService: Service, Sendable {
         }
         WireMetrics.received(envelope.payload.type.rawValue)
         let kind = keys.kind(of: tenant)
-        if kind == .county, envelope.seq != nil, envelope.payload.type.changesState, !isGreeted(tenant) {
+        let needsHello = (envelope.seq != nil && envelope.payload.type.changesState) || envelope.payload.type == .resync
+        if kind == .county, needsHello, !isGreeted(tenant) {
             // Queued by the office's socket before it greeted this process (schemas/PROTOCOL.md,
             // section 6): not applied, not acknowledged; the node sends it again after the welcome,
-            // numbered as the reconciliation requires.
-            await reply(Envelope(re: envelope.id, payload: .error(ErrorBody(ProtocolError(.helloRequired,
-                "\(envelope.payload.type.rawValue) seq \(envelope.seq ?? 0) before hello: send hello, then from welcome.applied_through + 1")))))
+            // numbered as the reconciliation requires. A claims.resync waits for the hello too: its
+            // answer depends on the protocol revision the hello announces.
+            await askForHello(tenant, routing: routing, re: envelope.id, reply: reply, what: envelope.payload.type.rawValue)
             return nil
         }
         return Incoming(tenant: tenant, kind: kind, envelope: envelope, reply: reply, replyFrames: replyFrames)
+    }
+
+    /// `HELLO_REQUIRED`, once per connection of an ungreeted office; later messages on it go unanswered.
+    func askForHello(_ tenant: String, routing: [UInt8], re: String?, reply: @Sendable (Envelope) async -> Void, what: String) async {
+        let first = askedHello.withLock { asked in
+            guard asked[tenant] != routing else { return false }
+            asked[tenant] = routing
+            return true
+        }
+        guard first else { return }
+        await reply(Envelope(re: re, payload: .error(ErrorBody(ProtocolError(.helloRequired,
+            "\(what) before hello: send hello, then resend from welcome.applied_through + 1")))))
     }
 
     func dispatch(_ incoming: Incoming, loop: SocketLoop) async {
@@ -343,6 +368,7 @@ public final class HubService: Service, Sendable {
                     peers[tenant]?.reconciling = false
                 }
                 _ = greeted.withLock { $0.insert(tenant) }
+                _ = askedHello.withLock { $0.removeValue(forKey: tenant) }
                 spoken.withLock { $0[tenant] = ProtocolRevision(nodeVersion: hello.nodeVersion) }
                 await reply(Envelope(re: envelope.id, payload: .welcome(Welcome(
                     tenant: tenant, appliedThrough: applied.seq, hubTime: Timestamp.format(Date()),
@@ -661,11 +687,27 @@ public final class HubService: Service, Sendable {
                 reportedAt: Timestamp.parse(file.reportedAt) ?? Date())
             let outcome = try await registry.file(filing, on: connection, appends: appends)
             if !outcome.repeated {
-                // A county filing what it accepted under a dispatch override: ruled a transfer at once.
-                if case .contested(_, _, _, let conflictID, true) = outcome.status,
-                   let ruled = try await DispatchDesk(logger: logger).recordDispatchTransfer(
-                       office: tenant, claimID: outcome.claimID, conflictID: conflictID, investorName: file.investorName,
-                       creditCode: file.creditCode, policy: configuration.policy, now: now(), appends: appends, on: connection) {
+                // A county filing what it accepted under a dispatch override: its first such filing
+                // settles the override, and when it contests the overridden holder it is ruled a
+                // transfer at once. Only counties with an override waiting pay for the look-up.
+                var ruled: [ClaimNotice]?
+                if overridesWaiting.withLock({ $0.contains(tenant) }) {
+                    let desk = DispatchDesk(logger: logger)
+                    let (pending, more) = try await desk.settlePendingOverride(
+                        office: tenant, investorName: file.investorName, creditCode: file.creditCode, on: connection)
+                    if !more { _ = overridesWaiting.withLock { $0.remove(tenant) } }
+                    if let pending {
+                        if case .contested(_, let holderClaim, _, let conflictID, true) = outcome.status, holderClaim == pending.overridesClaim {
+                            ruled = try await desk.recordDispatchTransfer(pending, office: tenant, claimID: outcome.claimID, conflictID: conflictID,
+                                                                          policy: configuration.policy, now: now(), appends: appends, on: connection)
+                        } else {
+                            appends.append(.init(actor: "hub", action: "dispatch.override.unused", subject: "claim:\(outcome.claimID)",
+                                                 detailJSON: auditDetail(["assignment": "\(pending.assignmentID)",
+                                                                          "why": "the filing does not contest the overridden holder"])))
+                        }
+                    }
+                }
+                if let ruled {
                     notices = ruled
                 } else {
                     notices = try await registry.notices(for: filing, outcome: outcome, on: connection)
@@ -693,9 +735,16 @@ public final class HubService: Service, Sendable {
             }
         case .assignmentReply(let answer):
             try await appends.flush(on: connection, logger: logger)
-            _ = try await DispatchDesk(logger: logger).applyReply(
+            let taken = try await DispatchDesk(logger: logger).applyReply(
                 office: tenant, assignmentID: answer.assignmentID, accept: answer.accept, reason: answer.reason,
                 at: Timestamp.parse(answer.repliedAt) ?? Date(), on: connection)
+            guard taken else {
+                // Not waiting for this office's answer (another office's, answered, or none): said so.
+                marks[tenant] = seq
+                return .refused(seq, ProtocolError(.notAllowed, "assignment_id: \(answer.assignmentID) is not waiting for this office's answer"))
+            }
+            // Its filing may settle an override (a spare look-up if this one had none).
+            if answer.accept { _ = overridesWaiting.withLock { $0.insert(tenant) } }
         default:
             return .refused(seq, ProtocolError(.notAllowed, "not a node message"))
         }
@@ -714,8 +763,7 @@ public final class HubService: Service, Sendable {
     /// A refused stage change as the office is told it (schemas/PROTOCOL.md, section 7).
     static func protocolError(_ refusal: ClaimRegistry.StageRefusal, leadRef: String) -> ProtocolError {
         switch refusal {
-        case .unknownLead: return ProtocolError(.invalidField, "lead_ref: the hub has no claim \(leadRef) of this office")
-        case .otherOffice: return ProtocolError(.notAllowed, "lead_ref: \(leadRef) is not this office's claim")
+        case .notThisOffice: return ProtocolError(.notAllowed, "lead_ref: this office has no claim \(leadRef)")
         case .rule(let error): return ProtocolError(.stageRefused, "\(error.code): \(error.explanation)")
         }
     }
@@ -731,7 +779,7 @@ public final class HubService: Service, Sendable {
                 """, logger: logger)
             var restores: [ClaimRestore] = []
             // A node of 1.1 knows only these four states: the others are told as it would read them.
-            let older = (self.spoken.withLock { $0[office] } ?? .current) < .r2
+            let older = (self.spoken.withLock { $0[office] } ?? .r1) < .r2
             let asOlder = ["joint": "held", "distinct": "held", "taskforce": "released"]
             for try await (lead, name, code, project, industry, investment, stage, reported, stored) in rows.decode(
                 (String, String, String?, String?, String?, Double?, String, Date, String).self) {

@@ -444,13 +444,21 @@ public final class NodeService: Service, Sendable {
                 for try await envelope in rows.decode(String.self) { sent = envelope }
                 guard let sent, case .success(let original) = Envelope.decode([Array(Wire.signature.utf8), Array(sent.utf8)]) else { return }
                 let leadRef: String
-                var refusedStage: String?
+                var refused: (stage: String, at: Date)?
                 switch original.payload {
                 case .claimFile(let file): leadRef = file.leadRef
-                case .leadStage(let change): (leadRef, refusedStage) = (change.leadRef, change.stage)
+                case .leadStage(let change):
+                    leadRef = change.leadRef
+                    refused = Timestamp.parse(change.changedAt).map { (change.stage, $0) }
                 default: return
                 }
                 guard let lead = UUID(uuidString: leadRef) else { return }
+                // The lead is locked first: an officer's change and this undo never interleave.
+                var exists = false
+                for try await _ in try await connection.query("SELECT 1 FROM leads WHERE id = \(lead) FOR UPDATE", logger: logger).decode(Int.self) {
+                    exists = true
+                }
+                guard exists else { return }
                 // The rule's own code leads the detail of a STAGE_REFUSED ("STAGE_SKIPPED: …").
                 var (code, text) = (body.code, body.message + "：" + body.detail)
                 if body.code == ProtocolError.Code.stageRefused.rawValue, let colon = body.detail.firstIndex(of: ":") {
@@ -460,25 +468,23 @@ public final class NodeService: Service, Sendable {
                 try await connection.query("""
                     UPDATE leads SET hub_refusal = \(text), hub_refusal_code = \(code), hub_refusal_at = now() WHERE id = \(lead)
                     """, logger: logger)
-                if let refusedStage {
-                    // Undo the refused step when it is still the lead's latest: back to the stage before it.
-                    var latest: [(String, Date)] = []
-                    let history = try await connection.query("""
-                        SELECT stage, changed_at FROM lead_stage_history WHERE lead_id = \(lead) ORDER BY changed_at DESC LIMIT 2
+                if let refused {
+                    // The refused step leaves the history (its row, by stage and time), and the lead
+                    // takes the newest step that remains: several refused steps in a row all unwind,
+                    // in whatever order their refusals arrive, back to what the hub holds.
+                    try await connection.query("""
+                        DELETE FROM lead_stage_history WHERE lead_id = \(lead) AND stage = \(refused.stage)
+                          AND changed_at BETWEEN \(refused.at.addingTimeInterval(-1)) AND \(refused.at.addingTimeInterval(1))
                         """, logger: logger)
-                    for try await row in history.decode((String, Date).self) { latest.append(row) }
-                    if latest.count == 2, latest[0].0 == refusedStage {
-                        try await connection.query("""
-                            UPDATE leads SET stage = \(latest[1].0) WHERE id = \(lead) AND stage = \(refusedStage)
-                            """, logger: logger)
-                        try await connection.query("""
-                            DELETE FROM lead_stage_history WHERE lead_id = \(lead) AND stage = \(refusedStage) AND changed_at = \(latest[0].1)
-                            """, logger: logger)
-                    }
+                    try await connection.query("""
+                        UPDATE leads SET stage = h.stage FROM (
+                            SELECT stage FROM lead_stage_history WHERE lead_id = \(lead) ORDER BY changed_at DESC LIMIT 1) h
+                        WHERE leads.id = \(lead)
+                        """, logger: logger)
                 }
                 try await AuditChain.append(.init(actor: "hub", action: "hub.refused", subject: "lead:\(leadRef)",
                                                   detailJSON: auditDetail(["code": code, "type": original.payload.type.rawValue,
-                                                                           "stage": refusedStage ?? ""])),
+                                                                           "stage": refused?.stage ?? ""])),
                                             on: connection, logger: logger)
             }
         } catch {

@@ -80,10 +80,9 @@ extension ClaimRegistry {
 
     /// Why the hub refused an office's stage change.
     public enum StageRefusal: Error, Sendable, Equatable {
-        /// No claim has this lead_ref.
-        case unknownLead
-        /// The lead_ref is another office's claim.
-        case otherOffice
+        /// No claim of this office has this lead_ref (another office's lead, or none at all: the
+        /// two are not told apart, so an office cannot probe for others' leads).
+        case notThisOffice
         /// The lifecycle rule (LeadLifecycle) refuses it.
         case rule(LeadStage.TransitionError)
     }
@@ -105,16 +104,11 @@ extension ClaimRegistry {
             "SELECT id, status, stage FROM claims WHERE office = \(office) AND lead_ref = \(leadRef) FOR UPDATE", logger: logger)
         for try await row in rows.decode((Int64, String, String).self) { found = row }
         guard let claim = found else {
-            var someoneElse = false
-            let others = try await connection.query("SELECT 1 FROM claims WHERE lead_ref = \(leadRef) LIMIT 1", logger: logger)
-            for try await _ in others.decode(Int.self) { someoneElse = true }
-            let refusal: StageRefusal = someoneElse ? .otherOffice : .unknownLead
-            logger.notice("refused a stage change", metadata: ["office": "\(office)", "lead": "\(leadRef)", "why": "\(refusal)"])
+            logger.notice("refused a stage change for a lead this office has no claim for", metadata: ["office": "\(office)", "lead": "\(leadRef)"])
             try await AuditChain.append(.init(actor: office, action: "stage.refused", subject: "lead:\(leadRef)",
-                                              detailJSON: auditDetail(["stage": stage.rawValue,
-                                                                       "code": someoneElse ? "NOT_YOUR_LEAD" : "UNKNOWN_LEAD"])),
+                                              detailJSON: auditDetail(["stage": stage.rawValue, "code": "NOT_THIS_OFFICE"])),
                                         on: connection, logger: logger)
-            return .refused(refusal)
+            return .refused(.notThisOffice)
         }
         if claim.stage == stage.rawValue { return .applied([]) }
         if let changedAt {

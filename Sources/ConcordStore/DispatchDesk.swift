@@ -170,7 +170,14 @@ public struct DispatchDesk: Sendable {
             throw StoreError(.invalidInput, status == "offered" ? "该线索已派给某区县，等待答复中" : "该线索已被区县接受")
         }
         let reason = override?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
-        let pursuits = try await ClaimRegistry(logger: logger).pursuits(name: lead.investorName, code: lead.creditCode, on: connection)
+        if let reason, reason.count > Self.maximumOverrideLength {
+            throw StoreError(.invalidInput, "改派理由最多 \(Self.maximumOverrideLength) 字，实际 \(reason.count) 字")
+        }
+        // The enterprise's keys are locked as a filing locks them: no filing slips in between the
+        // look-up and the offer.
+        let registry = ClaimRegistry(logger: logger)
+        try await registry.lockAll([(lead.investorName, lead.creditCode)], on: connection)
+        let pursuits = try await registry.pursuits(name: lead.investorName, code: lead.creditCode, on: connection)
         var overridden: Int64?
         if let holder = pursuits.first(where: \.isHolder), holder.office != county {
             guard let reason else {
@@ -180,8 +187,14 @@ public struct DispatchDesk: Sendable {
             if let contested = pursuits.first(where: { $0.state == .contested && $0.sameEnterprise }) {
                 throw StoreError(.enterpriseContested, "该企业撞单待裁决（\(contested.office) 与 \(holder.office)），请先裁决撞单再改派")
             }
-            if (lead.investmentWan ?? 0) >= policy.taskforceThresholdWan {
-                throw ArbitrationRefusal(.taskforceRequired(investmentWan: lead.investmentWan ?? 0, thresholdWan: policy.taskforceThresholdWan))
+            // The transfer ruling it becomes must be one a coordinator could make: not above the
+            // task-force threshold, for the city lead or the holder's own project.
+            var holderInvestment: Double = 0
+            let rows = try await connection.query("SELECT investment_wan::float8 FROM claims WHERE id = \(holder.claimID)", logger: logger)
+            for try await value in rows.decode(Double?.self) { holderInvestment = value ?? 0 }
+            let largest = max(lead.investmentWan ?? 0, holderInvestment)
+            if largest >= policy.taskforceThresholdWan {
+                throw ArbitrationRefusal(.taskforceRequired(investmentWan: largest, thresholdWan: policy.taskforceThresholdWan))
             }
             overridden = holder.claimID
         }
@@ -259,54 +272,87 @@ extension DispatchDesk {
         return formatter.string(from: date)
     }
 
+    /// The longest override reason: the ruling it becomes quotes it in a reason of at most 2,000.
+    public static let maximumOverrideLength = 1_900
+
     /// An accepted override dispatch, waiting for the county's filing.
-    struct PendingTransfer {
-        let assignmentID: Int64
-        let overridesClaim: Int64
-        let coordinator: String
-        let reason: String
+    public struct PendingOverride: Sendable {
+        public let assignmentID: Int64
+        public let overridesClaim: Int64
+        public let coordinator: String
+        public let reason: String
     }
 
-    /// The county filed the enterprise of a city lead it accepted under an override: the claim it
-    /// filed goes to it by a transfer ruling from the office that held the enterprise, recorded
-    /// like any ruling (decision, audit, both offices told), in the caller's transaction. The
-    /// filing's conflict is ruled in the transaction that opened it, so none is ever open.
-    /// Returns the ruling's notices, or nil when this filing is not such a one (or the holder has
-    /// meanwhile released the enterprise: the filing then simply holds it).
-    public func recordDispatchTransfer(office: String, claimID: Int64, conflictID: Int64, investorName: String, creditCode: String?,
-                                       policy: ProtectionPolicy, now: Date, appends: PendingAppends,
-                                       on connection: PostgresConnection) async throws -> [ClaimNotice]? {
+    /// The counties with an accepted override dispatch whose filing has not come yet.
+    public func countiesAwaitingOverrideFiling(client: PostgresClient) async throws -> Set<String> {
+        let rows = try await client.query("""
+            SELECT DISTINCT county FROM assignments
+            WHERE override_reason IS NOT NULL AND status = 'accepted' AND override_settled_at IS NULL
+            """, logger: logger)
+        var counties: Set<String> = []
+        for try await county in rows.decode(String.self) { counties.insert(county) }
+        return counties
+    }
+
+    /// The county's first filing of the enterprise of an override dispatch it accepted settles it,
+    /// whatever comes of the filing: it is marked settled here, in the filing's transaction, and
+    /// returned. `more`: whether the county still has others waiting.
+    public func settlePendingOverride(office: String, investorName: String, creditCode: String?,
+                                      on connection: PostgresConnection) async throws -> (pending: PendingOverride?, more: Bool) {
         let rows = try await connection.query("""
             SELECT a.id, a.overrides_claim, a.assigned_by, a.override_reason, l.investor_name, l.credit_code
             FROM assignments a JOIN city_leads l ON l.id = a.city_lead
-            WHERE a.county = \(office) AND a.override_reason IS NOT NULL AND a.status = 'accepted' AND a.transfer_decision IS NULL
-            ORDER BY a.id
+            WHERE a.county = \(office) AND a.override_reason IS NOT NULL AND a.status = 'accepted' AND a.override_settled_at IS NULL
+            ORDER BY a.id FOR UPDATE OF a
             """, logger: logger)
         let filed = EnterpriseKey(name: CompanyName(investorName), code: creditCode.map(CreditCode.parse))
-        var pending: PendingTransfer?
-        for try await (id, claim, coordinator, reason, leadName, leadCode) in rows.decode((Int64, Int64, String, String, String, String?).self)
-        where pending == nil {
+        var pending: PendingOverride?
+        var waiting = 0
+        for try await (id, claim, coordinator, reason, leadName, leadCode) in rows.decode((Int64, Int64, String, String, String, String?).self) {
+            waiting += 1
+            guard pending == nil else { continue }
             let offered = EnterpriseKey(name: CompanyName(leadName), code: leadCode.map(CreditCode.parse))
             if !Set(offered.all).isDisjoint(with: filed.all) {
-                pending = PendingTransfer(assignmentID: id, overridesClaim: claim, coordinator: coordinator, reason: reason)
+                pending = PendingOverride(assignmentID: id, overridesClaim: claim, coordinator: coordinator, reason: reason)
             }
         }
-        guard let pending else { return nil }
+        if let pending {
+            try await connection.query(
+                "UPDATE assignments SET override_settled_at = now() WHERE id = \(pending.assignmentID)", logger: logger)
+        }
+        return (pending, waiting > (pending == nil ? 0 : 1))
+    }
+
+    /// A county filed the enterprise of an override dispatch it accepted (`settlePendingOverride`),
+    /// and the filing contests the claim the override was about: the filing goes to the county by a
+    /// transfer ruling from that holder, recorded like any ruling (decision, audit, both offices
+    /// told), in the filing's transaction, so the conflict it opened is never open. Returns the
+    /// ruling's notices, or nil when the override no longer fits (the holder changed, or the ruling
+    /// would be refused): the filing is then an ordinary one and the conflict stays open for a
+    /// coordinator, which is audited.
+    public func recordDispatchTransfer(_ pending: PendingOverride, office: String, claimID: Int64, conflictID: Int64,
+                                       policy: ProtectionPolicy, now: Date, appends: PendingAppends,
+                                       on connection: PostgresConnection) async throws -> [ClaimNotice]? {
         let desk = ConflictDesk(logger: logger)
-        guard let view = try await desk.show(conflictID, on: connection),
-              let from = view.parties.first(where: { $0.claimID == view.holderClaim }) else { return nil }
+        guard let view = try await desk.show(conflictID, on: connection), view.holderClaim == pending.overridesClaim,
+              let from = view.parties.first(where: { $0.claimID == view.holderClaim }) else {
+            appends.append(.init(actor: "hub", action: "dispatch.override.unused", subject: "claim:\(claimID)",
+                                 detailJSON: auditDetail(["assignment": "\(pending.assignmentID)", "why": "the holder changed"])))
+            return nil
+        }
         let decision = ArbitrationDecision.transfer(from: from.office, to: office, fromShare: 50, toShare: 50, years: 5)
         let reason = "市级派单改派（派单 #\(pending.assignmentID)）：\(pending.reason)"
         // What would refuse the ruling leaves the conflict open for a coordinator, as any other.
-        if let refusal = ArbitrationRules.validate(decision, parties: view.parties.map(\.rules), reason: reason,
-                                                   currentDecision: view.currentDecision, supersedes: nil, policy: policy) {
-            logger.warning("a dispatch override cannot be ruled a transfer; the conflict stays open",
-                           metadata: ["assignment": "\(pending.assignmentID)", "code": "\(refusal.code)"])
-            return nil
+        var refusal = ArbitrationRules.validate(decision, parties: view.parties.map(\.rules), reason: reason,
+                                                currentDecision: view.currentDecision, supersedes: nil, policy: policy)?.code
+        if refusal == nil, try await TenantStore.activeKind(pending.coordinator, on: connection, logger: logger) != .coordinator {
+            refusal = "NOT_COORDINATOR"
         }
-        guard try await TenantStore.activeKind(pending.coordinator, on: connection, logger: logger) == .coordinator else {
-            logger.warning("the coordinator of a dispatch override is no longer active; the conflict stays open",
-                           metadata: ["assignment": "\(pending.assignmentID)"])
+        if let refusal {
+            logger.warning("a dispatch override cannot be ruled a transfer; the conflict stays open",
+                           metadata: ["assignment": "\(pending.assignmentID)", "code": "\(refusal)"])
+            appends.append(.init(actor: "hub", action: "dispatch.override.unused", subject: "claim:\(claimID)",
+                                 detailJSON: auditDetail(["assignment": "\(pending.assignmentID)", "why": refusal])))
             return nil
         }
         // The ruling's own event and audit row follow the filing's.
@@ -319,7 +365,7 @@ extension DispatchDesk {
             "UPDATE assignments SET transfer_decision = \(decisionID) WHERE id = \(pending.assignmentID)", logger: logger)
         try await AuditChain.append(.init(actor: "hub", action: "dispatch.transfer", subject: "claim:\(claimID)",
                                           detailJSON: auditDetail(["assignment": "\(pending.assignmentID)", "decision": "\(decisionID)",
-                                                                   "from_claim": "\(view.holderClaim)", "overridden_claim": "\(pending.overridesClaim)"])),
+                                                                   "from_claim": "\(view.holderClaim)"])),
                                     on: connection, logger: logger)
         return notices
     }

@@ -27,7 +27,10 @@ public struct OpinionDesk: Sendable {
         let claims = try await connection.query(
             "SELECT office, lead_ref, investor_name FROM claims WHERE id = \(claim)", logger: logger)
         for try await (office, lead, investor) in claims.decode((String, String, String?).self) { project = (office, lead, investor) }
-        guard let (office, leadRef, investor) = project else { throw StoreError(.notFound, "没有编号为 \(claim) 的项目") }
+        // A number that exists and one that does not are refused alike: a department learns of a
+        // project only through the events it is granted.
+        let unseen = StoreError(.notAllowed, "\(department) 未被授权查看项目 \(claim)（或没有该项目），不能出具意见")
+        guard let (office, leadRef, investor) = project else { throw unseen }
         var name = department
         let names = try await connection.query("SELECT name FROM tenants WHERE id = \(department)", logger: logger)
         for try await value in names.decode(String.self) { name = value }
@@ -43,7 +46,7 @@ public struct OpinionDesk: Sendable {
         for try await (topic, county) in events.decode((String, String?).self) where TopicPattern.allows(grants, topic: topic, county: county) {
             visible = true
         }
-        guard visible else { throw StoreError(.notAllowed, "\(department) 未被授权查看项目 \(claim)，不能出具意见") }
+        guard visible else { throw unseen }
 
         try await connection.query("""
             INSERT INTO opinions (id, claim_id, department, verdict, text, conditions, given_at)

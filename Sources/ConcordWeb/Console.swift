@@ -288,6 +288,7 @@ public struct ConsoleShell: Sendable {
     }
 
     func registerCommon(_ router: Router<Context>) {
+        router.add(middleware: SecurityHeadersMiddleware())
         // Request counts and latencies per route (hb_requests, hb_request_duration) when metrics are on.
         router.add(middleware: MetricsMiddleware())
         router.get("/static/console.css") { _, _ in
@@ -384,5 +385,18 @@ enum Flash {
 
     static func message(_ request: Request) -> String? {
         ConsoleShell.query(request)["done"].flatMap { messages[$0] }
+    }
+}
+
+/// The router's own answers (404 for a path no route has, 405 for a method it does not take) carry
+/// the same security headers as every page: they are the answers a prober sees first.
+struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound || error.status == .methodNotAllowed {
+            return ConsoleShell.text(error.status == .notFound ? "没有这个页面 [NOT_FOUND]" : "不支持该请求方法 [METHOD_NOT_ALLOWED]",
+                                     contentType: "text/plain; charset=utf-8", status: error.status)
+        }
     }
 }

@@ -376,13 +376,13 @@ public struct HubConsole: Sendable {
             let name = try context.parameters.require("table")
             let t = try await cockpit(request)
             switch name {
-            case "metrics.csv": return ConsoleShell.csv(ReportText.csv(t.rows, forDownload: true), filename: "cockpit-metrics.csv")
+            case "metrics.csv": return ConsoleShell.csv(ReportText.csv(t.rows), filename: "cockpit-metrics.csv")
             case "funnel.csv": return ConsoleShell.csv(Self.barTable(t.funnel, "阶段", "企业数"), filename: "cockpit-funnel.csv")
             case "counties.csv": return ConsoleShell.csv(Self.barTable(t.perCounty, "区县", "企业数"), filename: "cockpit-counties.csv")
-            case "definitions.csv": return ConsoleShell.csv(ReportText.definitionsCSV(forDownload: true), filename: "cockpit-definitions.csv")
+            case "definitions.csv": return ConsoleShell.csv(ReportText.definitionsCSV(), filename: "cockpit-definitions.csv")
             case "response.csv": return ConsoleShell.csv(Self.barTable(t.response, "答复时长", "派单数"), filename: "cockpit-response.csv")
             case "conflicts.csv": return ConsoleShell.csv(Self.barTable(t.conflicts, "月份", "新增撞单"), filename: "cockpit-conflicts.csv")
-            case "reviews.csv": return ConsoleShell.csv(ReviewText.csv(t.reviews, now: Date(), forDownload: true), filename: "cockpit-reviews.csv")
+            case "reviews.csv": return ConsoleShell.csv(ReviewText.csv(t.reviews, now: Date()), filename: "cockpit-reviews.csv")
             default: throw ConsoleError.notFound
             }
         }

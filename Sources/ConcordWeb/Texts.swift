@@ -244,12 +244,14 @@ public enum ReportText {
     }
 
     /// The definitions as a CSV (指标, 口径).
-    public static func definitionsCSV(forDownload: Bool = false) -> String {
-        CSVText.render([["指标", "口径"]] + definitions.map { [$0.term, $0.text] }, neutralizingFormulas: forDownload)
+    public static func definitionsCSV() -> String {
+        CSVText.render([["指标", "口径"]] + definitions.map { [$0.term, $0.text] }, neutralizingFormulas: true)
     }
 
-    public static func csv(_ rows: [CockpitRow], forDownload: Bool = false) -> String {
-        CSVText.render([columns.map(\.0)] + rows.map { row in columns.map { $0.1(row) } }, neutralizingFormulas: forDownload)
+    /// Every CSV the report writes, on the command line as in the console, is opened in a
+    /// spreadsheet: fields that would run as formulas are neutralised.
+    public static func csv(_ rows: [CockpitRow]) -> String {
+        CSVText.render([columns.map(\.0)] + rows.map { row in columns.map { $0.1(row) } }, neutralizingFormulas: true)
     }
 
     public static func json(_ rows: [CockpitRow]) -> String {
@@ -304,7 +306,7 @@ public enum ReviewText {
     }
 
     /// One row per project and department.
-    public static func csv(_ projects: [ReviewDesk.Project], now: Date, forDownload: Bool = false) -> String {
+    public static func csv(_ projects: [ReviewDesk.Project], now: Date) -> String {
         var rows = [["项目", "区县", "投资方", "阶段", "部门", "部门名称", "状态", "意见", "推送时间", "答复时间", "时长小时"]]
         for project in projects {
             for entry in project.entries {
@@ -315,7 +317,7 @@ public enum ReviewText {
                              entry.answeredAt.map(Timestamp.format) ?? "", hours(entry.waited(now: now))])
             }
         }
-        return CSVText.render(rows, neutralizingFormulas: forDownload)
+        return CSVText.render(rows, neutralizingFormulas: true)
     }
 
     public static func json(_ projects: [ReviewDesk.Project], now: Date) -> String {

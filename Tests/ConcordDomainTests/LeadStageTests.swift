@@ -74,10 +74,12 @@ struct LeadLifecycleTests {
         }
         #expect(allowed(.negotiating, .contested) == [.dropped])
         #expect(LeadLifecycle.check(from: .lead, to: .negotiating, claim: .contested) == .failure(.contested(to: .negotiating)))
-        for state in [ClaimState.released, .lapsed, .taskforce] {
-            #expect(allowed(.negotiating, state).isEmpty)
-            #expect(LeadLifecycle.check(from: .negotiating, to: .dropped, claim: state) == .failure(.claimClosed(state)))
+        for state in [ClaimState.released, .lapsed] {
+            #expect(allowed(.negotiating, state) == [.dropped], "a lost lead may be closed, not advanced")
+            #expect(LeadLifecycle.check(from: .negotiating, to: .signed, claim: state) == .failure(.claimClosed(state)))
         }
+        #expect(allowed(.negotiating, .taskforce).isEmpty)
+        #expect(LeadLifecycle.check(from: .negotiating, to: .dropped, claim: .taskforce) == .failure(.claimClosed(.taskforce)))
         #expect(LeadLifecycle.check(from: .signed, to: .lead, claim: .held).failureCode == "STAGE_BACKWARD")
     }
 

@@ -34,11 +34,9 @@ struct DispatchPursuitTests {
     @Test("a city lead on an enterprise a county holds goes to that county; another only by override, which becomes a transfer ruling")
     func overrideBecomesTransfer() async throws {
         try await HubHarness.run { hub in
-            let holder = try await hub.connect("360402")
-            let other = try await hub.connect("360403")
-            defer { Task { await holder.close(); await other.close() } }
-            try await holder.greet()
-            try await other.greet()
+            let offices = try await hub.greeted("360402", "360403")
+            let (holder, other) = (offices[0], offices[1])
+            defer { Task { for office in offices { await office.close() } } }
             _ = try await holder.send(.claimFile(ClaimFile(leadRef: "h-1", investorName: "九江恒通物流有限公司", industry: "现代物流",
                                                             stage: .lead, reportedAt: Date())), seq: 1)
             #expect(await holder.expect { $0.ackThrough == 1 } != nil)
@@ -106,11 +104,9 @@ struct DispatchPursuitTests {
     @Test("the holder can be offered the lead without a reason; an override on an unruled conflict is refused")
     func holderAndContested() async throws {
         try await HubHarness.run { hub in
-            let a = try await hub.connect("360402")
-            let b = try await hub.connect("360403")
-            defer { Task { await a.close(); await b.close() } }
-            try await a.greet()
-            try await b.greet()
+            let offices = try await hub.greeted("360402", "360403")
+            let (a, b) = (offices[0], offices[1])
+            defer { Task { for office in offices { await office.close() } } }
             _ = try await a.send(.claimFile(ClaimFile(leadRef: "a-1", investorName: "江西翔宇新材料科技有限公司", stage: .lead, reportedAt: Date())), seq: 1)
             #expect(await a.expect { $0.ackThrough == 1 } != nil)
             let desk = DispatchDesk(logger: Self.logger)
@@ -130,6 +126,50 @@ struct DispatchPursuitTests {
                                                         deadlines: DispatchDeadlines(), client: hub.db.client, logger: Self.logger)
             }
             #expect(refused == "ENTERPRISE_CONTESTED")
+        }
+    }
+
+    @Test("an override whose holder let go before the county filed settles without a ruling, and never rules a later filing; an over-long reason is refused")
+    func overrideSettlesOnce() async throws {
+        try await HubHarness.run { hub in
+            let offices = try await hub.greeted("360402", "360403", "360404")
+            let (holder, county, third) = (offices[0], offices[1], offices[2])
+            defer { Task { for office in offices { await office.close() } } }
+            _ = try await holder.send(.claimFile(ClaimFile(leadRef: "h-1", investorName: "江西博睿新材料科技有限公司", stage: .lead,
+                                                            reportedAt: Date())), seq: 1)
+            #expect(await holder.expect { $0.ackThrough == 1 } != nil)
+            let desk = DispatchDesk(logger: Self.logger)
+            let id = try await desk.addCityLead(investorName: "江西博睿新材料科技有限公司", creditCode: nil, projectName: nil, industry: nil,
+                                                chain: nil, investmentWan: nil, landMu: nil, energyTce: nil, environment: nil,
+                                                filedBy: "city", now: Date(), client: hub.db.client)
+            let prefix = String(id.uuidString.lowercased().prefix(8))
+            let tooLong = await Self.refusalCode {
+                _ = try await CoordinatorActions.assign(lead: prefix, to: "360403", note: nil, coordinator: "city",
+                                                        override: String(repeating: "理", count: 1_901), deadlines: DispatchDeadlines(),
+                                                        client: hub.db.client, logger: Self.logger)
+            }
+            #expect(tooLong == "INVALID_INPUT")
+            _ = try await CoordinatorActions.assign(lead: prefix, to: "360403", note: nil, coordinator: "city", override: "两县协商同意",
+                                                    deadlines: DispatchDeadlines(), client: hub.db.client, logger: Self.logger)
+            let offer = try #require(await county.expect(within: 10, Self.isOffer))
+            guard case .assignmentOffer(let body) = offer.payload else { return }
+            // The holder drops the project before the county accepts: the county's filing simply holds it.
+            _ = try await holder.send(.leadStage(LeadStageChange(leadRef: "h-1", stage: .dropped, changedAt: Date())), seq: 2)
+            #expect(await holder.expect { $0.ackThrough == 2 } != nil)
+            _ = try await county.send(.assignmentReply(AssignmentReply(assignmentID: body.assignmentID, accept: true, reason: nil,
+                                                                       repliedAt: Date())), seq: 1)
+            _ = try await county.send(.claimFile(ClaimFile(leadRef: "c-1", investorName: body.investorName, stage: .lead, reportedAt: Date())), seq: 2)
+            #expect(await county.expect { $0.claimStatus?.leadRef == "c-1" }?.claimStatus?.status == .held)
+            #expect(try await hub.count("SELECT count(*)::int FROM assignments WHERE override_settled_at IS NOT NULL AND transfer_decision IS NULL") == 1)
+            #expect(try await hub.count("SELECT count(*)::int FROM audit_chain WHERE action = 'dispatch.override.unused'") == 1)
+            // Later the third office holds another enterprise and the county contests it: an ordinary conflict.
+            _ = try await third.send(.claimFile(ClaimFile(leadRef: "t-1", investorName: "江西恒润新材料科技有限公司", stage: .lead,
+                                                           reportedAt: Date())), seq: 1)
+            #expect(await third.expect { $0.ackThrough == 1 } != nil)
+            _ = try await county.send(.claimFile(ClaimFile(leadRef: "c-2", investorName: "恒润新材料（江西）有限公司", stage: .lead, reportedAt: Date())), seq: 3)
+            #expect(await county.expect { $0.claimStatus?.leadRef == "c-2" }?.claimStatus?.status == .contested)
+            #expect(try await hub.count("SELECT count(*)::int FROM decisions") == 0, "no ruling made for it")
+            #expect(try await hub.count("SELECT count(*)::int FROM conflicts WHERE status = 'open'") == 1)
         }
     }
 }

@@ -81,6 +81,17 @@ struct HubHarness {
         try await connect(as: tenantKeys[tenant]!)
     }
 
+    /// County offices connected and greeted, in the order given.
+    func greeted(_ tenants: String...) async throws -> [Client] {
+        var clients: [Client] = []
+        for tenant in tenants {
+            let client = try await connect(tenant)
+            try await client.greet()
+            clients.append(client)
+        }
+        return clients
+    }
+
     func count(_ sql: String) async throws -> Int {
         let rows = try await db.client.query(PostgresQuery(unsafeSQL: sql), logger: TestDatabase.logger)
         for try await value in rows.decode(Int.self) { return value }

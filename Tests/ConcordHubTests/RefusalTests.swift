@@ -23,11 +23,9 @@ struct RefusalTests {
     @Test("skips, backward moves, another office's lead, an unknown lead and an unreadable filing: each refused with its code, its seq used up")
     func overTheWire() async throws {
         try await HubHarness.run { hub in
-            let a = try await hub.connect("360402")
-            let b = try await hub.connect("360403")
-            defer { Task { await a.close(); await b.close() } }
-            try await a.greet()
-            try await b.greet()
+            let offices = try await hub.greeted("360402", "360403")
+            let (a, b) = (offices[0], offices[1])
+            defer { Task { for office in offices { await office.close() } } }
             _ = try await b.send(Self.filing("b-1", "江西博睿新材料科技有限公司"), seq: 1)
             _ = try await a.send(Self.filing("a-1", "江西翔宇新材料科技有限公司"), seq: 1)
             #expect(await a.expect { $0.ackThrough == 1 } != nil)
@@ -41,7 +39,7 @@ struct RefusalTests {
             let skip = try await refused(.leadStage(LeadStageChange(leadRef: "a-1", stage: .signed, changedAt: Date())), seq: 2)
             #expect(skip?.code == "STAGE_REFUSED" && skip?.detail.hasPrefix("STAGE_SKIPPED:") == true)
             #expect(try await refused(.leadStage(LeadStageChange(leadRef: "b-1", stage: .negotiating, changedAt: Date())), seq: 3)?.code == "NOT_ALLOWED")
-            #expect(try await refused(.leadStage(LeadStageChange(leadRef: "nope", stage: .negotiating, changedAt: Date())), seq: 4)?.code == "INVALID_FIELD")
+            #expect(try await refused(.leadStage(LeadStageChange(leadRef: "nope", stage: .negotiating, changedAt: Date())), seq: 4)?.code == "NOT_ALLOWED", "an unknown lead is refused like another office's")
             _ = try await a.send(.leadStage(LeadStageChange(leadRef: "a-1", stage: .negotiating, changedAt: Date())), seq: 5)
             #expect(await a.expect { $0.ackThrough == 5 } != nil)
             let back = try await refused(.leadStage(LeadStageChange(leadRef: "a-1", stage: .lead, changedAt: Date())), seq: 6)
@@ -75,22 +73,56 @@ struct RefusalTests {
                 _ = try? await running.value
                 // The hub released the claim (a lapse, say) and the node has not heard yet: the
                 // officer's step is allowed here and refused there.
+                // Two steps in a row, both refused: both unwind, whatever order the refusals come in.
                 try await hub.db.client.query("UPDATE claims SET status = 'released' WHERE office = '360402'", logger: Self.logger)
                 _ = try await book.changeStage(id.uuidString, to: .negotiating)
+                _ = try await book.changeStage(id.uuidString, to: .signed)
                 running = Task { try await node.run() }
-                try await ReconciliationTests.eventually("the refusal is recorded") {
-                    try await ReconciliationTests.count("SELECT count(*)::int FROM leads WHERE hub_refusal_code = 'CLAIM_CLOSED'", db: db) == 1
+                try await ReconciliationTests.eventually("both refusals are recorded") {
+                    try await ReconciliationTests.count("SELECT count(*)::int FROM audit_chain WHERE action = 'hub.refused'", db: db) == 2
                 }
                 let lead = try await book.find(id.uuidString)
-                #expect(lead.stage == .lead, "the refused step is undone")
+                #expect(lead.hubRefusal?.code == "CLAIM_CLOSED")
+                #expect(lead.stage == .lead, "the refused steps are undone: the node shows the hub's stage")
                 #expect(lead.history.map(\.stage) == [.lead])
                 #expect(lead.hubRefusal?.code == "CLAIM_CLOSED" && lead.hubRefusal?.text.contains("已释放") == true)
-                #expect(try await ReconciliationTests.count("SELECT count(*)::int FROM audit_chain WHERE action = 'hub.refused'", db: db) == 1)
                 #expect(try await ReconciliationTests.count("SELECT count(*)::int FROM outbox WHERE acked_at IS NULL", db: db) == 0,
                         "acknowledged: it is not sent again")
                 running.cancel()
                 _ = try? await running.value
             }
+        }
+    }
+
+    @Test("an ungreeted office is told HELLO_REQUIRED once per connection, then silence, so a 1.1 node still finds the link silent")
+    func helloRequiredOnce() async throws {
+        try await HubHarness.run { hub in
+            let old = try await hub.connect("360402")
+            defer { Task { await old.close() } }
+            let filing = Self.filing("a-1", "江西翔宇新材料科技有限公司")
+            let first = try await old.send(filing, seq: 1)
+            #expect(await old.expect { $0.re == first }?.errorCode == "HELLO_REQUIRED")
+            // A 1.1 node resends every 10 s and takes any answer as a sign of life: it must hear nothing.
+            _ = try await old.send(filing, seq: 1)
+            _ = try await old.send(.resync)
+            _ = try await old.send(.heartbeat)
+            #expect(await old.expect(within: 1.5) { _ in true } == nil, "silence after the first HELLO_REQUIRED")
+            #expect(try await hub.count("SELECT count(*)::int FROM outbox WHERE type = 'claim.restore'") == 0, "no resync before hello")
+            try await old.greet()
+            _ = try await old.send(filing, seq: 1)
+            #expect(await old.expect { $0.ackThrough == 1 } != nil)
+        }
+    }
+
+    @Test("an answer to an offer not waiting for this office is refused, not dropped")
+    func strayAssignmentReply() async throws {
+        try await HubHarness.run { hub in
+            let county = try await hub.connect("360402")
+            defer { Task { await county.close() } }
+            try await county.greet()
+            let id = try await county.send(.assignmentReply(AssignmentReply(assignmentID: 4242, accept: true, reason: nil, repliedAt: Date())), seq: 1)
+            #expect(await county.expect { $0.re == id }?.errorCode == "NOT_ALLOWED")
+            #expect(await county.expect { $0.ackThrough == 1 } != nil, "its seq is used up")
         }
     }
 
@@ -122,11 +154,9 @@ struct RefusalTests {
     @Test("conflict.opened reaches both offices' feeds; a typed fetch gets identifiers and amounts as numbers")
     func feedForBothOffices() async throws {
         try await HubHarness.run { hub in
-            let a = try await hub.connect("360402")
-            let b = try await hub.connect("360403")
-            defer { Task { await a.close(); await b.close() } }
-            try await a.greet()
-            try await b.greet()
+            let offices = try await hub.greeted("360402", "360403")
+            let (a, b) = (offices[0], offices[1])
+            defer { Task { for office in offices { await office.close() } } }
             _ = try await a.send(.claimFile(ClaimFile(leadRef: "a-1", investorName: "江西华辰新材料科技有限公司", investmentWan: 20_000,
                                                       stage: .lead, reportedAt: Date())), seq: 1)
             #expect(await a.expect { $0.ackThrough == 1 } != nil)

@@ -231,8 +231,8 @@ struct ClaimLifecycleTests {
             let before = try await ClaimRegistryTests.count(db, events)
             // Skipping a stage, another office's lead, a lead the hub never saw.
             #expect(try await Self.refusal(db, "360402", "a", .signed) == .rule(.notNext(from: .lead, to: .signed, expected: .negotiating)))
-            #expect(try await Self.refusal(db, "360403", "a", .negotiating) == .otherOffice)
-            #expect(try await Self.refusal(db, "360402", "nope", .negotiating) == .unknownLead)
+            #expect(try await Self.refusal(db, "360403", "a", .negotiating) == .notThisOffice)
+            #expect(try await Self.refusal(db, "360402", "nope", .negotiating) == .notThisOffice, "not told apart from another office's lead")
             // 首报首谈: the contesting office may not negotiate while the city has not ruled; it may drop.
             #expect(try await Self.refusal(db, "360403", "b", .negotiating) == .rule(.contested(to: .negotiating)))
             // Backwards.

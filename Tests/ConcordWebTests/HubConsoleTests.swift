@@ -64,6 +64,11 @@ import ZeroMQ
             #expect(cookie.contains("HttpOnly"))
             #expect(cookie.contains("SameSite=Strict"))
             #expect(ok.headers[HTTPField.Name("Content-Security-Policy")!]?.contains("default-src 'self'") == true)
+            // A path no route has answers 404 with the same headers.
+            let nowhere = try await Agent(client).get("/no/such/page")
+            #expect(nowhere.status == .notFound)
+            #expect(nowhere.headers[HTTPField.Name("Content-Security-Policy")!]?.contains("frame-ancestors 'none'") == true)
+            #expect(nowhere.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
 
             // An off-site "next" is not followed.
             let offsite = try await Agent(client).tryLogin("city-view", WebFixture.password, next: "//evil.example/")

@@ -1,6 +1,7 @@
 import ConcordConfig
 import ConcordDomain
 @testable import ConcordNode
+@testable import ConcordStore
 @testable import ConcordWeb
 import Foundation
 import Mustache
@@ -173,5 +174,16 @@ import Testing
         #expect(LeadRecord(id: UUID(), investorName: "x", creditCode: nil, creditCodeIssue: nil, projectName: nil, industry: nil,
                            investmentWan: nil, officer: nil, stage: .negotiating, filedAt: Date(), claimStatus: "contested",
                            claimDetail: nil, history: []).allowedStages == [.dropped])
+    }
+
+    @Test("the report's CSVs, printed by the CLI as downloaded from the console, never carry a live formula")
+    func reportCSVNeutralisesFormulas() {
+        let hostile = "=HYPERLINK(\"http://evil.example/\",\"点我\")"
+        let project = ReviewDesk.Project(claim: 7, office: "360402", leadRef: "x", investorName: hostile, projectName: nil, stage: "signed",
+                                         entries: [ReviewEntry(department: "zrzy", departmentName: "@SUM(1+1)", since: Date(), answeredAt: nil, verdict: nil)])
+        let rows = CSVText.rows(ReviewText.csv([project], now: Date()))
+        #expect(rows[1][2] == "'" + hostile)
+        #expect(rows[1][5] == "'@SUM(1+1)")
+        #expect(!ReportText.definitionsCSV().contains("\n="))
     }
 }

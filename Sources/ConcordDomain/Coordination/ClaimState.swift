@@ -64,8 +64,9 @@ public enum ClaimState: String, CaseIterable, Sendable, Codable {
         switch self {
         case .held, .heldByOwnOffice, .joint, .distinct, .settled: return .any
         // 首报首谈: an office waiting on another's protected claim does not negotiate; it may drop.
-        case .contested: return .dropOnly
-        case .released, .lapsed, .taskforce: return .none
+        // A lost, transferred-out, rejected or lapsed lead may only be closed in the office's books.
+        case .contested, .released, .lapsed: return .dropOnly
+        case .taskforce: return .none
         }
     }
 

@@ -116,7 +116,7 @@ public enum LeadStage: String, CaseIterable, Sendable, Codable, Comparable {
             case .unchanged(let stage):
                 return "线索已经处于「\(stage.chineseName)」"
             case .claimClosed(let state):
-                return "本区县对该企业的报备已是「\(state.label)」，线索不能再变更阶段"
+                return "本区县对该企业的报备已是「\(state.label)」，线索不能再推进（可终止以结案）"
             case .contested(let to):
                 return "该企业由他区县首报在先，撞单待市级裁决：裁决前只能「终止」，不能推进到「\(to.chineseName)」"
             }
@@ -141,9 +141,10 @@ public enum LeadStage: String, CaseIterable, Sendable, Codable, Comparable {
 ///   new registration records 注册 the day it signs. A lead may be filed at any stage.
 /// - 终止 is allowed from any stage before 投产. 投产 and 终止 are final (`STAGE_FINAL`): a dropped
 ///   project that revives is filed again, so its first-report date is honest.
-/// - The office's claim closes the lead: released (lost, transferred out, rejected, lapsed, dropped)
-///   and taken over by the city's task force allow no change (`CLAIM_CLOSED`); contested (another
-///   office reported first and the city has not ruled) allows only 终止 (`CLAIM_CONTESTED`, 首报首谈).
+/// - The office's claim closes the lead: released (lost, transferred out, rejected, lapsed) allows
+///   only 终止, to close it in the office's books, and taken over by the city's task force allows no
+///   change (`CLAIM_CLOSED`); contested (another office reported first and the city has not ruled)
+///   allows only 终止 (`CLAIM_CONTESTED`, 首报首谈).
 ///   Held, joint, distinct and settled claims allow every forward move. A claim the hub has not yet
 ///   answered (`nil`) is checked by the stage rule alone: the hub checks it again.
 public enum LeadLifecycle {
@@ -151,7 +152,8 @@ public enum LeadLifecycle {
         if let claim {
             switch claim.stageChanges {
             case .none where target != current: return .failure(.claimClosed(claim))
-            case .dropOnly where target != .dropped && target != current: return .failure(.contested(to: target))
+            case .dropOnly where target != .dropped && target != current:
+                return .failure(claim == .contested ? .contested(to: target) : .claimClosed(claim))
             default: break
             }
         }

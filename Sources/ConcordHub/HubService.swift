@@ -36,12 +36,11 @@ public final class HubService: Service, Sendable {
     let resyncs = Mutex<[String: ContinuousClock.Instant]>([:])
     /// The protocol revision each office announced in its last hello (what it can decode).
     let spoken = Mutex<[String: ProtocolRevision]>([:])
-    /// The connection (routing id) each ungreeted office was last told `HELLO_REQUIRED` on: once per
-    /// connection, then silence, so an office of 1.1, which does not know the code, still finds the
-    /// link silent and greets (an answer every resend would keep its link "alive" for ever).
-    let askedHello = Mutex<[String: [UInt8]]>([:])
     /// Counties with an accepted override dispatch whose filing has not come (loaded at start).
     let overridesWaiting = Mutex<Set<String>>([])
+    /// What the receive loop is doing and since when; `maintain` logs it when it takes over 10 s:
+    /// one call that never returns stalls every office, and must not do so without a word.
+    let busy = Mutex<(what: StaticString, since: ContinuousClock.Instant)?>(nil)
     /// Signalled after this process commits changes that may have appended events, so waiting
     /// feed fetches answer at once (events written by other processes are found by the poll).
     let newEvents = Wakeup()
@@ -139,18 +138,18 @@ public final class HubService: Service, Sendable {
                     carried = nil
                 } else {
                     guard let received = await messages.next() else { break }
-                    guard let prepared = await prepare(received, loop: loop) else { continue }
+                    guard let prepared = await working("prepare", { await prepare(received, loop: loop) }) else { continue }
                     incoming = prepared
                 }
                 guard incoming.isApplied else {
-                    await dispatch(incoming, loop: loop)
+                    await working("dispatch", { await dispatch(incoming, loop: loop) })
                     continue
                 }
                 // A run of state-changing messages already waiting goes into one transaction; the
                 // first message of another kind ends the run and is handled next, so order holds.
                 var batch = [incoming]
                 while batch.count < configuration.applyBatch, loop.inbound.waiting > 0, let received = await messages.next() {
-                    guard let prepared = await prepare(received, loop: loop) else { continue }
+                    guard let prepared = await working("prepare", { await prepare(received, loop: loop) }) else { continue }
                     if prepared.isApplied {
                         batch.append(prepared)
                     } else {
@@ -158,7 +157,7 @@ public final class HubService: Service, Sendable {
                         break
                     }
                 }
-                await apply(batch, loop: loop)
+                await working("apply", { await apply(batch, loop: loop) })
             }
             group.cancelAll()
         }
@@ -167,12 +166,20 @@ public final class HubService: Service, Sendable {
         context.terminate()
     }
 
+    /// Runs one step of the receive loop, marked in `busy`.
+    func working<T>(_ what: StaticString, _ body: () async -> T) async -> T {
+        busy.withLock { $0 = (what, .now) }
+        defer { busy.withLock { $0 = nil } }
+        return await body()
+    }
+
     /// Reloads keys every two seconds (revocations, new tenants) or at once after a refusal, and
     /// resends what waits too long for an ack.
     func maintain(_ loop: SocketLoop) async {
         var sinceReload = Duration.zero
         var sinceResend = Duration.zero
         var sinceLapse = Duration.seconds(60)
+        var sinceBusyReport = Duration.zero
         let step = Duration.milliseconds(200)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
@@ -182,6 +189,12 @@ public final class HubService: Service, Sendable {
             }
             sinceReload += step
             sinceResend += step
+            sinceBusyReport += step
+            if sinceBusyReport >= .seconds(10), let (what, since) = busy.withLock({ $0 }), since.duration(to: .now) >= .seconds(10) {
+                sinceBusyReport = .zero
+                logger.warning("the receive loop is stuck in one step", metadata: [
+                    "step": "\(what)", "seconds": "\(since.duration(to: .now).components.seconds)"])
+            }
             if sinceReload >= .seconds(2) || keys.isStale {
                 sinceReload = .zero
                 do {
@@ -293,10 +306,7 @@ public final class HubService: Service, Sendable {
         switch decoded {
         case .failure(let failure):
             logger.notice("refused a message", metadata: ["tenant": "\(tenant)", "code": "\(failure.error.code.rawValue)"])
-            if failure.seq != nil, keys.kind(of: tenant) == .county, !isGreeted(tenant) {
-                await askForHello(tenant, routing: routing, re: failure.id, reply: reply, what: "a state-changing message")
-                return nil
-            }
+            if failure.seq != nil, keys.kind(of: tenant) == .county, !isGreeted(tenant) { return nil }
             if let seq = failure.seq, keys.kind(of: tenant) == .county {
                 // It can never be applied: its seq is used up in order, and the error goes with the ack.
                 return Incoming(tenant: tenant, kind: .county, envelope: Envelope(id: failure.id ?? UUID().uuidString.lowercased(), seq: seq,
@@ -313,25 +323,13 @@ public final class HubService: Service, Sendable {
         let needsHello = (envelope.seq != nil && envelope.payload.type.changesState) || envelope.payload.type == .resync
         if kind == .county, needsHello, !isGreeted(tenant) {
             // Queued by the office's socket before it greeted this process (schemas/PROTOCOL.md,
-            // section 6): not applied, not acknowledged; the node sends it again after the welcome,
-            // numbered as the reconciliation requires. A claims.resync waits for the hello too: its
-            // answer depends on the protocol revision the hello announces.
-            await askForHello(tenant, routing: routing, re: envelope.id, reply: reply, what: envelope.payload.type.rawValue)
+            // section 6): not applied, not acknowledged, not answered. The office finds the link
+            // silent, greets, and sends it again after the welcome, numbered as the reconciliation
+            // requires; it is applied and acknowledged then. A claims.resync waits for the hello
+            // too: its answer depends on the protocol revision the hello announces.
             return nil
         }
         return Incoming(tenant: tenant, kind: kind, envelope: envelope, reply: reply, replyFrames: replyFrames)
-    }
-
-    /// `HELLO_REQUIRED`, once per connection of an ungreeted office; later messages on it go unanswered.
-    func askForHello(_ tenant: String, routing: [UInt8], re: String?, reply: @Sendable (Envelope) async -> Void, what: String) async {
-        let first = askedHello.withLock { asked in
-            guard asked[tenant] != routing else { return false }
-            asked[tenant] = routing
-            return true
-        }
-        guard first else { return }
-        await reply(Envelope(re: re, payload: .error(ErrorBody(ProtocolError(.helloRequired,
-            "\(what) before hello: send hello, then resend from welcome.applied_through + 1")))))
     }
 
     func dispatch(_ incoming: Incoming, loop: SocketLoop) async {
@@ -368,7 +366,6 @@ public final class HubService: Service, Sendable {
                     peers[tenant]?.reconciling = false
                 }
                 _ = greeted.withLock { $0.insert(tenant) }
-                _ = askedHello.withLock { $0.removeValue(forKey: tenant) }
                 spoken.withLock { $0[tenant] = ProtocolRevision(nodeVersion: hello.nodeVersion) }
                 await reply(Envelope(re: envelope.id, payload: .welcome(Welcome(
                     tenant: tenant, appliedThrough: applied.seq, hubTime: Timestamp.format(Date()),

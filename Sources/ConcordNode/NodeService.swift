@@ -273,21 +273,6 @@ public final class NodeService: Service, Sendable {
                 logger.warning("the hub could not send the claims back yet; asking again in a minute", metadata: ["code": "\(body.code)"])
                 state.withLock { $0.resync?.retry = true }
             }
-        case .error(let body) where body.code == ProtocolError.Code.helloRequired.rawValue:
-            // The hub process has not been greeted on this connection (it restarted, say): greet it
-            // now; what it refused is sent again after the welcome.
-            let greet = state.withLock { s -> Bool in
-                let due = s.up || s.lastHello.map { ContinuousClock.now - $0 >= .seconds(1) } ?? true
-                if s.up {
-                    s.up = false
-                    s.connectedAt = .now
-                }
-                return due
-            }
-            if greet {
-                logger.notice("the hub asks for hello first; greeting again")
-                await sendHello(loop)
-            }
         case .error(let body):
             logger.warning("the hub refused a message", metadata: ["code": "\(body.code)", "detail": "\(body.detail)", "re": "\(envelope.re ?? "")"])
             if let re = envelope.re { await recordRefusal(body, of: re) }

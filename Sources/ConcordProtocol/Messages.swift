@@ -11,8 +11,8 @@ public enum ProtocolRevision: Int, Comparable, Sendable, CaseIterable {
     /// 1.1: reconciliation after a restore (`last_message_id` in hello and welcome,
     /// `claims.resync`, `claim.restore`).
     case r1 = 1
-    /// 1.2: refusals a sender acts on (`STAGE_REFUSED`, `HELLO_REQUIRED`; a refused state-changing
-    /// message's seq is used up), `claim.restore` carries every stored claim state (`joint`,
+    /// 1.2: refusals a sender acts on (`STAGE_REFUSED`; a refused state-changing message's seq is
+    /// used up), `claim.restore` carries every stored claim state (`joint`,
     /// `taskforce`, `distinct`).
     case r2 = 2
 

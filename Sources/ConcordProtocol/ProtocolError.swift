@@ -30,9 +30,6 @@ public struct ProtocolError: Error, Equatable, Sendable, CustomStringConvertible
         /// code (STAGE_SKIPPED, STAGE_BACKWARD, STAGE_FINAL, CLAIM_CLOSED, CLAIM_CONTESTED), a colon
         /// and the Chinese explanation. Its `seq` is used up (acknowledged); it is not applied.
         case stageRefused = "STAGE_REFUSED"
-        /// (1.2) A county office sent a state-changing message before its `hello` was answered on
-        /// this connection: not applied, not acknowledged; it is sent again after the welcome.
-        case helloRequired = "HELLO_REQUIRED"
     }
 
     public let code: Code
@@ -60,7 +57,6 @@ public struct ProtocolError: Error, Equatable, Sendable, CustomStringConvertible
         case .rateLimited: return "请求过于频繁，请稍后再试"
         case .unavailable: return "协同中心暂时无法处理，请稍后重发"
         case .stageRefused: return "协同中心未接受该阶段变更"
-        case .helloRequired: return "连接尚未握手（hello），消息未处理，握手后重发"
         }
     }
 

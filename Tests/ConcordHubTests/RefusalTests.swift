@@ -94,26 +94,6 @@ struct RefusalTests {
         }
     }
 
-    @Test("an ungreeted office is told HELLO_REQUIRED once per connection, then silence, so a 1.1 node still finds the link silent")
-    func helloRequiredOnce() async throws {
-        try await HubHarness.run { hub in
-            let old = try await hub.connect("360402")
-            defer { Task { await old.close() } }
-            let filing = Self.filing("a-1", "江西翔宇新材料科技有限公司")
-            let first = try await old.send(filing, seq: 1)
-            #expect(await old.expect { $0.re == first }?.errorCode == "HELLO_REQUIRED")
-            // A 1.1 node resends every 10 s and takes any answer as a sign of life: it must hear nothing.
-            _ = try await old.send(filing, seq: 1)
-            _ = try await old.send(.resync)
-            _ = try await old.send(.heartbeat)
-            #expect(await old.expect(within: 1.5) { _ in true } == nil, "silence after the first HELLO_REQUIRED")
-            #expect(try await hub.count("SELECT count(*)::int FROM outbox WHERE type = 'claim.restore'") == 0, "no resync before hello")
-            try await old.greet()
-            _ = try await old.send(filing, seq: 1)
-            #expect(await old.expect { $0.ackThrough == 1 } != nil)
-        }
-    }
-
     @Test("an answer to an offer not waiting for this office is refused, not dropped")
     func strayAssignmentReply() async throws {
         try await HubHarness.run { hub in

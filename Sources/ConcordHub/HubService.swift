@@ -41,6 +41,9 @@ public final class HubService: Service, Sendable {
     /// What the receive loop is doing and since when; `maintain` logs it when it takes over 10 s:
     /// one call that never returns stalls every office, and must not do so without a word.
     let busy = Mutex<(what: StaticString, since: ContinuousClock.Instant)?>(nil)
+    /// Keys whose refusal was already logged and audited by this process (once each, so an old
+    /// key's traffic does not flood the log or the chain).
+    let refusedKeys = Mutex<Set<Identity>>([])
     /// Signalled after this process commits changes that may have appended events, so waiting
     /// feed fetches answer at once (events written by other processes are found by the poll).
     let newEvents = Wakeup()
@@ -52,6 +55,9 @@ public final class HubService: Service, Sendable {
     let revision: ProtocolRevision
 
     struct PeerState {
+        /// The key the connection was authenticated with: once it is no longer the tenant's
+        /// current key, the peer is dropped and nothing more is sent to it.
+        var key: String
         var routingID: [UInt8]
         /// The socket the peer's last message came in on (two during a change of the hub's key).
         var socket: SocketLoop.SocketID
@@ -173,8 +179,8 @@ public final class HubService: Service, Sendable {
         return await body()
     }
 
-    /// Reloads keys every two seconds (revocations, new tenants) or at once after a refusal, and
-    /// resends what waits too long for an ack.
+    /// Reloads keys every second (revocations, new tenants) or at once after a refusal, drops the
+    /// peers whose key is no longer current, and resends what waits too long for an ack.
     func maintain(_ loop: SocketLoop) async {
         var sinceReload = Duration.zero
         var sinceResend = Duration.zero
@@ -195,10 +201,11 @@ public final class HubService: Service, Sendable {
                 logger.warning("the receive loop is stuck in one step", metadata: [
                     "step": "\(what)", "seconds": "\(since.duration(to: .now).components.seconds)"])
             }
-            if sinceReload >= .seconds(2) || keys.isStale {
+            if sinceReload >= .seconds(1) || keys.isStale {
                 sinceReload = .zero
                 do {
                     try await keys.reload(client: database.client)
+                    dropPeersWithRetiredKeys()
                 } catch {
                     logger.warning("could not reload keys", metadata: ["error": "\(error)"])
                 }
@@ -269,7 +276,14 @@ public final class HubService: Service, Sendable {
     /// Admission, peer tracking and decoding; nil when the message was refused or dropped here.
     func prepare(_ received: SocketLoop.Received, loop: SocketLoop) async -> Incoming? {
         let frames = received.message.frames
-        guard frames.count >= 2, let tenant = received.message.userID else { return nil }
+        guard frames.count >= 2, let userID = received.message.userID, let identity = Identity(userID: userID) else { return nil }
+        let tenant = identity.tenant
+        guard keys.isCurrent(identity) else {
+            // A connection opened before its key was revoked or replaced: nothing it sends is
+            // read, nothing is answered, and it is sent nothing more.
+            await refuseRetiredKey(identity)
+            return nil
+        }
         let routing = frames[0]
         let now = ContinuousClock.now
         switch admit(tenant, now: now) {
@@ -284,7 +298,11 @@ public final class HubService: Service, Sendable {
         case .drop:
             return nil
         }
+        let keys = self.keys
         let replyFrames: @Sendable ([[UInt8]]) async -> Void = { frames in
+            // Checked again when the answer goes out: a long poll or a batch may end after the
+            // key was retired.
+            guard keys.isCurrent(identity) else { return }
             try? await loop.send(Message(frames: [routing] + frames), on: received.socket)
         }
         let reply: @Sendable (Envelope) async -> Void = { envelope in await replyFrames(envelope.frames()) }
@@ -292,8 +310,9 @@ public final class HubService: Service, Sendable {
         var isHello = false
         if case .success(let envelope) = decoded, case .hello = envelope.payload { isHello = true }
         peers.withLock { peers in
-            var peer = peers[tenant] ?? PeerState(routingID: routing, socket: received.socket, lastHeard: now, sentThrough: 0)
-            if peer.routingID != routing || peer.socket != received.socket { peer.sentThrough = 0 }
+            var peer = peers[tenant] ?? PeerState(key: identity.key, routingID: routing, socket: received.socket, lastHeard: now, sentThrough: 0)
+            if peer.routingID != routing || peer.socket != received.socket || peer.key != identity.key { peer.sentThrough = 0 }
+            peer.key = identity.key
             peer.routingID = routing
             peer.socket = received.socket
             peer.lastHeard = now
@@ -757,6 +776,41 @@ public final class HubService: Service, Sendable {
 
     func isGreeted(_ tenant: String) -> Bool { greeted.withLock { $0.contains(tenant) } }
 
+    /// After a key reload: a peer whose connection was authenticated with a key that is no longer
+    /// current (revoked, or replaced by `tenant rekey`) is forgotten, greeting included, so no
+    /// notice, answer or heartbeat goes to it, and the office's new connection must say hello.
+    func dropPeersWithRetiredKeys() {
+        let retired = peers.withLock { peers in
+            let retired = peers.filter { !keys.isCurrent(Identity(tenant: $0.key, key: $0.value.key)) }
+            for (tenant, _) in retired { peers[tenant] = nil }
+            return retired.map { Identity(tenant: $0.key, key: $0.value.key) }
+        }
+        guard !retired.isEmpty else { return }
+        greeted.withLock { greeted in
+            for identity in retired { greeted.remove(identity.tenant) }
+        }
+        for identity in retired {
+            logger.warning("dropped a connection whose key is no longer current", metadata: [
+                "tenant": "\(identity.tenant)", "key": "\(identity.fingerprint)"])
+        }
+    }
+
+    /// Logs and audits, once per key and process, that a retired key's connection spoke.
+    func refuseRetiredKey(_ identity: Identity) async {
+        guard refusedKeys.withLock({ $0.insert(identity).inserted }) else { return }
+        logger.warning("refused a message sent with a key that is no longer current", metadata: [
+            "tenant": "\(identity.tenant)", "key": "\(identity.fingerprint)"])
+        let logger = self.logger
+        do {
+            try await database.client.withConnection { connection in
+                try await AuditChain.append(.init(actor: identity.tenant, action: "key.refused", subject: "tenant:\(identity.tenant)",
+                                                  detailJSON: "{\"key\":\"\(identity.fingerprint)\"}"), on: connection, logger: logger)
+            }
+        } catch {
+            logger.warning("could not audit a refused key", metadata: ["error": "\(error)"])
+        }
+    }
+
     /// A refused stage change as the office is told it (schemas/PROTOCOL.md, section 7).
     static func protocolError(_ refusal: ClaimRegistry.StageRefusal, leadRef: String) -> ProtocolError {
         switch refusal {
@@ -816,7 +870,8 @@ public final class HubService: Service, Sendable {
     /// Sends a peer's outbox: new messages since the last send, or (`resendAll`) every
     /// unacknowledged one.
     func flush(_ peer: String, loop: SocketLoop, resendAll: Bool) async {
-        guard let state = peers.withLock({ $0[peer] }), !state.reconciling, isGreeted(peer) || keys.kind(of: peer) != .county else { return }
+        guard let state = peers.withLock({ $0[peer] }), !state.reconciling, isGreeted(peer) || keys.kind(of: peer) != .county,
+              keys.isCurrent(Identity(tenant: peer, key: state.key)) else { return }
         do {
             let after = resendAll ? 0 : state.sentThrough
             let pending = try await Outbox.pending(peer: peer, after: after, limit: 256, client: database.client, logger: logger)

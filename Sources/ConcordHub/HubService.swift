@@ -696,11 +696,17 @@ public final class HubService: Service, Sendable {
                 marks[tenant] = seq
                 return .refused(seq, ProtocolError(.invalidField, "investor_name: nothing in it identifies an enterprise"))
             }
+            let reportedAt = Timestamp.parse(file.reportedAt) ?? Date()
+            if let problem = OfficeDate.check(reportedAt, now: now()) {
+                // The office's date decides nothing (首报 is the hub's receipt), but one that cannot
+                // be true is not stored.
+                marks[tenant] = seq
+                return .refused(seq, ProtocolError(.dateOutOfRange, "\(problem.code): \(problem.explanation)（reported_at \(file.reportedAt)）"))
+            }
             let filing = ClaimFiling(
                 office: tenant, leadRef: file.leadRef, investorName: file.investorName, creditCode: file.creditCode,
                 projectName: file.projectName, industry: file.industry, investmentWan: file.investmentWan,
-                stage: LeadStage(rawValue: file.stage) ?? .lead,
-                reportedAt: Timestamp.parse(file.reportedAt) ?? Date())
+                stage: LeadStage(rawValue: file.stage) ?? .lead, reportedAt: reportedAt)
             let outcome = try await registry.file(filing, on: connection, appends: appends)
             if !outcome.repeated {
                 // A county filing what it accepted under a dispatch override: its first such filing
@@ -735,6 +741,10 @@ public final class HubService: Service, Sendable {
                 }
             }
         case .leadStage(let change):
+            if let changedAt = Timestamp.parse(change.changedAt), let problem = OfficeDate.check(changedAt, now: now()) {
+                marks[tenant] = seq
+                return .refused(seq, ProtocolError(.dateOutOfRange, "\(problem.code): \(problem.explanation)（changed_at \(change.changedAt)）"))
+            }
             // Its events follow every earlier filing's in the log.
             try await appends.flush(on: connection, logger: logger)
             let taken = try await registry.changeStage(

@@ -418,7 +418,7 @@ public final class NodeService: Service, Sendable {
     /// is accepted, a refused stage change is undone here so both sides show the same stage, and
     /// the refusal is audited. Passing refusals (busy, not greeted yet) are resent, not recorded.
     func recordRefusal(_ body: ErrorBody, of messageID: String) async {
-        let final = [ProtocolError.Code.stageRefused, .notAllowed, .invalidField, .badBody].map(\.rawValue)
+        let final = [ProtocolError.Code.stageRefused, .dateOutOfRange, .notAllowed, .invalidField, .badBody].map(\.rawValue)
         guard final.contains(body.code) else { return }
         let logger = self.logger
         do {
@@ -446,7 +446,8 @@ public final class NodeService: Service, Sendable {
                 guard exists else { return }
                 // The rule's own code leads the detail of a STAGE_REFUSED ("STAGE_SKIPPED: …").
                 var (code, text) = (body.code, body.message + "：" + body.detail)
-                if body.code == ProtocolError.Code.stageRefused.rawValue, let colon = body.detail.firstIndex(of: ":") {
+                if body.code == ProtocolError.Code.stageRefused.rawValue || body.code == ProtocolError.Code.dateOutOfRange.rawValue,
+                   let colon = body.detail.firstIndex(of: ":") {
                     code = String(body.detail[..<colon])
                     text = body.detail[body.detail.index(after: colon)...].trimmingCharacters(in: .whitespaces)
                 }

@@ -30,6 +30,10 @@ public struct ProtocolError: Error, Equatable, Sendable, CustomStringConvertible
         /// code (STAGE_SKIPPED, STAGE_BACKWARD, STAGE_FINAL, CLAIM_CLOSED, CLAIM_CONTESTED), a colon
         /// and the Chinese explanation. Its `seq` is used up (acknowledged); it is not applied.
         case stageRefused = "STAGE_REFUSED"
+        /// (1.2) An office's date (`reported_at`, `changed_at`) more than 10 minutes ahead of the
+        /// hub's clock or more than 366 days old: `detail` starts with `DATE_IN_FUTURE` or
+        /// `DATE_TOO_OLD`, a colon and the Chinese explanation. Its `seq` is used up; not applied.
+        case dateOutOfRange = "DATE_OUT_OF_RANGE"
     }
 
     public let code: Code
@@ -57,6 +61,7 @@ public struct ProtocolError: Error, Equatable, Sendable, CustomStringConvertible
         case .rateLimited: return "请求过于频繁，请稍后再试"
         case .unavailable: return "协同中心暂时无法处理，请稍后重发"
         case .stageRefused: return "协同中心未接受该阶段变更"
+        case .dateOutOfRange: return "区县填报的日期不可信（超前于协同中心时钟或过于久远）"
         }
     }
 

@@ -134,8 +134,12 @@ extension ClaimRegistry {
         case .released: newStatus = "released"
         }
         var project: (String, String?, String?, Double?)?
+        // Progress renews protection from the hub's receipt of it, and only a forward move does.
+        let renews = LeadLifecycle.renewsProtection(from: current, to: stage)
         let updated = try await connection.query("""
-            UPDATE claims SET stage = \(stage.rawValue), status = \(newStatus), last_progress_at = now() WHERE id = \(claim.id)
+            UPDATE claims SET stage = \(stage.rawValue), status = \(newStatus),
+                              last_progress_at = CASE WHEN \(renews) THEN now() ELSE last_progress_at END
+            WHERE id = \(claim.id)
             RETURNING investor_name, project_name, industry, investment_wan::float8
             """, logger: logger)
         for try await row in updated.decode((String, String?, String?, Double?).self) { project = row }
@@ -180,7 +184,7 @@ extension ClaimRegistry {
         let waitingRows = try await connection.query("""
             SELECT id, office, lead_ref FROM claims
             WHERE holder_claim = \(released) AND status = 'contested'
-            ORDER BY reported_at, id
+            ORDER BY received_at, id
             """, logger: logger)
         for try await row in waitingRows.decode((Int64, String, String).self) { waiting.append(row) }
         var oldConflict: Int64?
@@ -274,7 +278,7 @@ extension ClaimRegistry {
         var expired: [(id: Int64, office: String, leadRef: String)] = []
         let rows = try await connection.query("""
             SELECT id, office, lead_ref FROM claims
-            WHERE status = 'held' AND holder_claim IS NULL AND greatest(reported_at, coalesce(last_progress_at, reported_at)) < \(cutoff)
+            WHERE status = 'held' AND holder_claim IS NULL AND greatest(received_at, coalesce(last_progress_at, received_at)) < \(cutoff)
             ORDER BY id FOR UPDATE
             """, logger: logger)
         for try await row in rows.decode((Int64, String, String).self) { expired.append(row) }

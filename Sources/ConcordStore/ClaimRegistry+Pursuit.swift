@@ -36,18 +36,18 @@ extension ClaimRegistry {
         }
         let group = holder?.id ?? 0
         let rows = try await connection.query("""
-            SELECT c.id, c.office, c.status, c.reported_at FROM claims c
+            SELECT c.id, c.office, c.status, c.received_at FROM claims c
             WHERE c.status <> 'released' AND (
                 c.id = \(group) OR c.id = ANY(\(Array(possible.keys)))
                 OR (c.holder_claim = \(group) AND c.status = 'contested')
                 OR c.id IN (SELECT p.claim_id FROM conflict_parties p JOIN conflicts f ON f.id = p.conflict_id
                             WHERE f.holder_claim = \(group) AND f.status <> 'withdrawn'))
-            ORDER BY c.id <> \(group), c.reported_at, c.id
+            ORDER BY c.id <> \(group), c.received_at, c.id
             """, logger: logger)
         var found: [DispatchPursuit] = []
-        for try await (id, office, status, reported) in rows.decode((Int64, String, String, Date).self) {
+        for try await (id, office, status, received) in rows.decode((Int64, String, String, Date).self) {
             let inGroup = possible[id] == nil
-            found.append(DispatchPursuit(claimID: id, office: office, state: ClaimState(rawValue: status) ?? .held, reportedAt: reported,
+            found.append(DispatchPursuit(claimID: id, office: office, state: ClaimState(rawValue: status) ?? .held, receivedAt: received,
                                          isHolder: id == group, sameEnterprise: inGroup,
                                          reasons: id == group ? holder?.reasons ?? [] : possible[id] ?? []))
         }

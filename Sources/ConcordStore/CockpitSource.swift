@@ -26,7 +26,8 @@ public enum CockpitSource {
     ///    rejected (counted under the claim that got it).
     static let claimsQuery: PostgresQuery = """
         WITH keyed AS (
-            SELECT k.id, k.office, k.reported_at, k.stage, k.status, k.decision_outcome, k.code_key, k.name_key,
+            -- A claim is counted from when the hub received it (首报), not from the date its office wrote.
+            SELECT k.id, k.office, k.received_at AS reported_at, k.stage, k.status, k.decision_outcome, k.code_key, k.name_key,
                    CASE WHEN k.status = 'distinct' THEN k.id
                         ELSE coalesce(hc.claim_id,
                                       CASE WHEN k.code_key IS NULL OR n.code_key IS NULL OR n.code_key = k.code_key

@@ -15,7 +15,10 @@ public struct ConflictView: Sendable {
         public let industry: String?
         public let investmentWan: Double?
         public let stage: LeadStage
-        public let reportedAt: Date
+        /// 首报: when the hub received the filing (decides first report and protection).
+        public let receivedAt: Date
+        /// The date the office put on its filing (区县填报日期): shown, decides nothing.
+        public let countyReportedAt: Date
         public let lastProgressAt: Date?
         public let status: String
         public let isHolder: Bool
@@ -23,7 +26,7 @@ public struct ConflictView: Sendable {
         public internal(set) var stageDates: [(stage: LeadStage, at: Date)]
 
         public var rules: ConflictParty {
-            ConflictParty(claimID: claimID, office: office, reportedAt: reportedAt, lastProgressAt: lastProgressAt,
+            ConflictParty(claimID: claimID, office: office, receivedAt: receivedAt, lastProgressAt: lastProgressAt,
                           stage: stage, investmentWan: investmentWan)
         }
     }
@@ -83,14 +86,14 @@ public struct ConflictDesk: Sendable {
         var parties: [ConflictView.Party] = []
         let partyRows = try await connection.query("""
             SELECT c.id, c.office, c.lead_ref, c.investor_name, c.credit_code, c.project_name, c.industry,
-                   c.investment_wan::float8, c.stage, c.reported_at, c.last_progress_at, c.status
+                   c.investment_wan::float8, c.stage, c.received_at, c.last_progress_at, c.status, c.reported_at
             FROM conflict_parties p JOIN claims c ON c.id = p.claim_id
-            WHERE p.conflict_id = \(id) ORDER BY c.reported_at, c.id
+            WHERE p.conflict_id = \(id) ORDER BY c.received_at, c.id
             """, logger: logger)
-        for try await row in partyRows.decode((Int64, String, String, String, String?, String?, String?, Double?, String, Date, Date?, String).self) {
+        for try await row in partyRows.decode((Int64, String, String, String, String?, String?, String?, Double?, String, Date, Date?, String, Date).self) {
             parties.append(ConflictView.Party(
                 claimID: row.0, office: row.1, leadRef: row.2, investorName: row.3, creditCode: row.4, projectName: row.5,
-                industry: row.6, investmentWan: row.7, stage: LeadStage(rawValue: row.8) ?? .lead, reportedAt: row.9,
+                industry: row.6, investmentWan: row.7, stage: LeadStage(rawValue: row.8) ?? .lead, receivedAt: row.9, countyReportedAt: row.12,
                 lastProgressAt: row.10, status: row.11, isHolder: row.0 == holder, stageDates: []))
         }
         var dates: [Int64: [(stage: LeadStage, at: Date)]] = [:]
@@ -178,7 +181,7 @@ public struct ConflictDesk: Sendable {
             "offices": view.parties.map(\.office).joined(separator: ","),
         ], on: connection, logger: logger)
         let holderOffice = view.parties.first { $0.claimID == plan.holder }?.office
-        let holderSince = view.parties.first { $0.claimID == plan.holder }?.reportedAt
+        let holderSince = view.parties.first { $0.claimID == plan.holder }?.receivedAt
         var notices: [ClaimNotice] = []
         for party in view.parties {
             guard let (status, outcome) = plan.claims[party.claimID], let noticeStatus = ClaimNotice.Status(rawValue: status) else { continue }

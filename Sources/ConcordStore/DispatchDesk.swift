@@ -181,7 +181,7 @@ public struct DispatchDesk: Sendable {
         var overridden: Int64?
         if let holder = pursuits.first(where: \.isHolder), holder.office != county {
             guard let reason else {
-                throw StoreError(.enterprisePursued, "\(holder.office) 已在跟进该企业（\(holder.state.label)，首报 \(Self.day(holder.reportedAt))），"
+                throw StoreError(.enterprisePursued, "\(holder.office) 已在跟进该企业（\(holder.state.label)，首报 \(Self.day(holder.receivedAt))），"
                                  + "应派给该区县；如确需派给 \(county)，请写明改派理由（--override 理由），接受后记为流转裁决")
             }
             if let contested = pursuits.first(where: { $0.state == .contested && $0.sameEnterprise }) {

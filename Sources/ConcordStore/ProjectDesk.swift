@@ -16,7 +16,8 @@ public struct ProjectDesk: Sendable {
         public let investmentWan: Double?
         public let stage: LeadStage
         public let status: String
-        public let reportedAt: Date
+        /// 首报: when the hub received the filing.
+        public let receivedAt: Date
         public let opinions: [Opinion]
     }
 
@@ -43,12 +44,12 @@ public struct ProjectDesk: Sendable {
             .replacingOccurrences(of: "_", with: "\\_") + "%" }
         let code = text?.uppercased()
         let rows = try await client.query("""
-            SELECT id, office, investor_name, credit_code, project_name, industry, investment_wan::float8, stage, status, reported_at
+            SELECT id, office, investor_name, credit_code, project_name, industry, investment_wan::float8, stage, status, received_at
             FROM claims
             WHERE (\(county)::text IS NULL OR office = \(county))
               AND (\(stage?.rawValue)::text IS NULL OR stage = \(stage?.rawValue))
               AND (\(pattern)::text IS NULL OR investor_name ILIKE \(pattern) OR project_name ILIKE \(pattern) OR credit_code = \(code))
-            ORDER BY reported_at DESC, id DESC LIMIT \(limit)
+            ORDER BY received_at DESC, id DESC LIMIT \(limit)
             """, logger: logger)
         var found: [(Int64, String, String, String?, String?, String?, Double?, String, String, Date)] = []
         for try await row in rows.decode((Int64, String, String, String?, String?, String?, Double?, String, String, Date).self) {
@@ -69,7 +70,7 @@ public struct ProjectDesk: Sendable {
         }
         return found.map { row in
             Project(claim: row.0, office: row.1, investorName: row.2, creditCode: row.3, projectName: row.4, industry: row.5,
-                    investmentWan: row.6, stage: LeadStage(rawValue: row.7) ?? .lead, status: row.8, reportedAt: row.9,
+                    investmentWan: row.6, stage: LeadStage(rawValue: row.7) ?? .lead, status: row.8, receivedAt: row.9,
                     opinions: opinions[row.0] ?? [])
         }
     }

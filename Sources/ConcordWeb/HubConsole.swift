@@ -135,14 +135,14 @@ public struct HubConsole: Sendable {
             }
         }
         let parties: [[String: Any]] = view.parties.map { party in
-            let until = policy.protectedUntil(reportedAt: party.reportedAt, lastProgressAt: party.lastProgressAt)
+            let until = policy.protectedUntil(receivedAt: party.receivedAt, lastProgressAt: party.lastProgressAt)
             return [
                 "claim": party.claimID, "office": names[party.office] ?? party.office, "holder": party.isHolder, "investor": party.investorName,
                 "name": Highlight.mark(party.investorName, CompanyName(party.investorName).brand),
                 "code": party.creditCode ?? "未填", "project": party.projectName ?? "-", "industry": party.industry ?? "-",
                 "investment": party.investmentWan.map { String(format: "%.0f 万元", $0) } ?? "-", "stage": party.stage.chineseName,
-                "reported": Format.time(party.reportedAt), "until": Format.time(until),
-                "lapsed": policy.isLapsed(reportedAt: party.reportedAt, lastProgressAt: party.lastProgressAt, now: now),
+                "reported": Format.time(party.receivedAt), "countyReported": Format.time(party.countyReportedAt), "until": Format.time(until),
+                "lapsed": policy.isLapsed(receivedAt: party.receivedAt, lastProgressAt: party.lastProgressAt, now: now),
                 "status": party.status,
                 "history": party.stageDates.map { ["stage": $0.stage.chineseName, "at": Format.time($0.at)] },
             ]
@@ -210,7 +210,7 @@ public struct HubConsole: Sendable {
                 "energy": lead.energyTce.map(DispatchScoring.format) ?? "-", "status": Format.cityLeadStatus(lead.status),
                 "pool": lead.status == "pool", "canAct": Self.act.contains(session.user.role),
                 "pursuits": advice.pursuits.map { p in
-                    ["office": names[p.office] ?? p.office, "state": p.state.label, "since": Format.time(p.reportedAt),
+                    ["office": names[p.office] ?? p.office, "state": p.state.label, "since": Format.time(p.receivedAt),
                      "holder": p.isHolder, "same": p.sameEnterprise, "reasons": p.reasons] as [String: Any]
                 },
                 "holder": advice.holder.map { names[$0.office] ?? $0.office } as Any, "hasPursuits": !advice.pursuits.isEmpty,
@@ -285,7 +285,7 @@ public struct HubConsole: Sendable {
                     return [
                         "claim": p.claim, "office": names[p.office] ?? p.office, "investor": p.investorName, "code": p.creditCode ?? "-",
                         "project": p.projectName ?? "-", "stage": p.stage.chineseName, "status": Format.claimStatus(p.status),
-                        "reported": Format.time(p.reportedAt),
+                        "reported": Format.time(p.receivedAt),
                         "pending": entries.filter(\.isPending).map { ["name": $0.departmentName, "waited": Format.age($0.waited(now: now))] },
                         "answered": entries.filter { !$0.isPending }.map { ["name": $0.departmentName, "verdict": ReviewStatus.verdictNames[$0.verdict ?? ""] ?? ($0.verdict ?? "")] },
                         "opinions": p.opinions.map { o in

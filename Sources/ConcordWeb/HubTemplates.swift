@@ -38,7 +38,8 @@ enum HubTemplates {
         <dt>项目</dt><dd>{{project}}</dd>
         <dt>行业</dt><dd>{{industry}}</dd>
         <dt>总投资</dt><dd>{{investment}}</dd>
-        <dt>首报</dt><dd>{{reported}}</dd>
+        <dt>首报（协同中心收到）</dt><dd>{{reported}}</dd>
+        <dt>区县填报日期</dt><dd>{{countyReported}} <span class="muted">（仅供参考，不决定首报）</span></dd>
         <dt>阶段</dt><dd>{{stage}}</dd>
         <dt>保护期至</dt><dd>{{until}}{{#lapsed}} <span class="badge warn">已失效</span>{{/lapsed}}</dd>
       </dl>

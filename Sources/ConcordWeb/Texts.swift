@@ -100,12 +100,14 @@ public enum ConflictText {
     public static func render(_ view: ConflictView, policy: ProtectionPolicy, now: Date) -> String {
         var lines = ["撞单 \(view.id)（\(status(view.status))，打开于 \(LeadText.dateFormat.string(from: view.openedAt))）", ""]
         for party in view.parties {
-            let until = policy.protectedUntil(reportedAt: party.reportedAt, lastProgressAt: party.lastProgressAt)
-            let lapsed = policy.isLapsed(reportedAt: party.reportedAt, lastProgressAt: party.lastProgressAt, now: now)
+            let until = policy.protectedUntil(receivedAt: party.receivedAt, lastProgressAt: party.lastProgressAt)
+            let lapsed = policy.isLapsed(receivedAt: party.receivedAt, lastProgressAt: party.lastProgressAt, now: now)
             lines.append("报备 #\(party.claimID)  \(party.office)\(party.isHolder ? "（占有方）" : "")")
             lines.append("  投资方：\(party.investorName)  信用代码：\(party.creditCode ?? "未填")")
             lines.append("  项目：\(party.projectName ?? "-")  行业：\(party.industry ?? "-")  总投资：\(party.investmentWan.map { String(format: "%.0f 万元", $0) } ?? "-")")
-            lines.append("  首报：\(LeadText.dateFormat.string(from: party.reportedAt))  阶段：\(party.stage.chineseName)"
+            lines.append("  首报（协同中心收到）：\(LeadText.dateFormat.string(from: party.receivedAt))"
+                + "  区县填报日期：\(LeadText.dateFormat.string(from: party.countyReportedAt))")
+            lines.append("  阶段：\(party.stage.chineseName)"
                 + "  保护期至：\(LeadText.dateFormat.string(from: until))\(lapsed ? "（已失效）" : "")")
             if !party.stageDates.isEmpty {
                 lines.append("  阶段日期：" + party.stageDates.map { "\($0.stage.chineseName) \(LeadText.dateFormat.string(from: $0.at))" }

@@ -158,7 +158,7 @@ struct RecommendCommand: AsyncParsableCommand {
             }
             for pursuit in advice.pursuits {
                 let role = pursuit.isHolder ? "占有方" : pursuit.sameEnterprise ? "同一企业" : "疑似同一企业"
-                print("在跟进：\(pursuit.office)  \(role)  \(pursuit.state.label)  首报 \(LeadText.dateFormat.string(from: pursuit.reportedAt))"
+                print("在跟进：\(pursuit.office)  \(role)  \(pursuit.state.label)  首报 \(LeadText.dateFormat.string(from: pursuit.receivedAt))"
                       + (pursuit.reasons.isEmpty ? "" : "  理由：" + pursuit.reasons.joined(separator: "；")))
             }
             if let holder = advice.holder {

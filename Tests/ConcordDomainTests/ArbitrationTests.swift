@@ -11,8 +11,8 @@ struct ArbitrationTests {
     @Test("the first valid report wins by default")
     func firstReportWins() {
         let parties = [
-            ConflictParty(claimID: 2, office: "360404", reportedAt: t0.addingTimeInterval(days(3))),
-            ConflictParty(claimID: 1, office: "360402", reportedAt: t0),
+            ConflictParty(claimID: 2, office: "360404", receivedAt: t0.addingTimeInterval(days(3))),
+            ConflictParty(claimID: 1, office: "360402", receivedAt: t0),
         ]
         let recommendation = ArbitrationRules.recommend(parties, policy: policy, now: t0.addingTimeInterval(days(10)))
         #expect(recommendation.decision == .award(office: "360402"))
@@ -21,22 +21,22 @@ struct ArbitrationTests {
 
     @Test("a claim with no progress past its window loses protection; progress renews it")
     func lapsedClaimLosesProtection() {
-        let stale = ConflictParty(claimID: 1, office: "360402", reportedAt: t0)
-        let later = ConflictParty(claimID: 2, office: "360404", reportedAt: t0.addingTimeInterval(days(100)))
+        let stale = ConflictParty(claimID: 1, office: "360402", receivedAt: t0)
+        let later = ConflictParty(claimID: 2, office: "360404", receivedAt: t0.addingTimeInterval(days(100)))
         let now = t0.addingTimeInterval(days(200))
         let recommendation = ArbitrationRules.recommend([stale, later], policy: policy, now: now)
         #expect(recommendation.decision == .award(office: "360404"))
         #expect(recommendation.reasons.first?.contains("保护已失效") == true)
-        #expect(policy.isLapsed(reportedAt: t0, lastProgressAt: nil, now: now))
-        #expect(!policy.isLapsed(reportedAt: t0, lastProgressAt: t0.addingTimeInterval(days(90)), now: now))
-        let renewed = ConflictParty(claimID: 1, office: "360402", reportedAt: t0, lastProgressAt: t0.addingTimeInterval(days(90)))
+        #expect(policy.isLapsed(receivedAt: t0, lastProgressAt: nil, now: now))
+        #expect(!policy.isLapsed(receivedAt: t0, lastProgressAt: t0.addingTimeInterval(days(90)), now: now))
+        let renewed = ConflictParty(claimID: 1, office: "360402", receivedAt: t0, lastProgressAt: t0.addingTimeInterval(days(90)))
         #expect(ArbitrationRules.recommend([renewed, later], policy: policy, now: now).decision == .award(office: "360402"))
     }
 
     @Test("projects above the threshold go to the task force, and only the task force may take them")
     func taskforce() {
-        let parties = [ConflictParty(claimID: 1, office: "360402", reportedAt: t0, investmentWan: 1_200_000),
-                       ConflictParty(claimID: 2, office: "360404", reportedAt: t0.addingTimeInterval(60))]
+        let parties = [ConflictParty(claimID: 1, office: "360402", receivedAt: t0, investmentWan: 1_200_000),
+                       ConflictParty(claimID: 2, office: "360404", receivedAt: t0.addingTimeInterval(60))]
         #expect(ArbitrationRules.recommend(parties, policy: policy, now: t0).decision == .taskforce)
         #expect(ArbitrationRules.validate(.award(office: "360402"), parties: parties, reason: "首报", currentDecision: nil,
                                           supersedes: nil, policy: policy)?.code == "TASKFORCE_REQUIRED")
@@ -46,8 +46,8 @@ struct ArbitrationTests {
 
     @Test("a decided conflict is changed only by a decision that supersedes the current one")
     func supersede() {
-        let parties = [ConflictParty(claimID: 1, office: "360402", reportedAt: t0),
-                       ConflictParty(claimID: 2, office: "360404", reportedAt: t0.addingTimeInterval(60))]
+        let parties = [ConflictParty(claimID: 1, office: "360402", receivedAt: t0),
+                       ConflictParty(claimID: 2, office: "360404", receivedAt: t0.addingTimeInterval(60))]
         let award = ArbitrationDecision.award(office: "360404")
         #expect(ArbitrationRules.validate(award, parties: parties, reason: "改判", currentDecision: 7, supersedes: nil,
                                           policy: policy) == .alreadyDecided(decisionID: 7))
@@ -59,8 +59,8 @@ struct ArbitrationTests {
 
     @Test("transfers and joint pursuit check their parties and splits; every decision needs a reason")
     func splits() {
-        let parties = [ConflictParty(claimID: 1, office: "360402", reportedAt: t0),
-                       ConflictParty(claimID: 2, office: "360404", reportedAt: t0.addingTimeInterval(60))]
+        let parties = [ConflictParty(claimID: 1, office: "360402", receivedAt: t0),
+                       ConflictParty(claimID: 2, office: "360404", receivedAt: t0.addingTimeInterval(60))]
         func check(_ decision: ArbitrationDecision, reason: String = "理由") -> String? {
             ArbitrationRules.validate(decision, parties: parties, reason: reason, currentDecision: nil, supersedes: nil, policy: policy)?.code
         }

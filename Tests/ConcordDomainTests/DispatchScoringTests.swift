@@ -46,7 +46,7 @@ struct DispatchScoringTests {
         let fitting = DispatchScoring.advise(needs, profiles: profiles + [CountyProfile(county: "C", industries: ["现代物流"], landByPark: ["园": 200])],
                                              openLoad: [:], pursuits: [])
         #expect(fitting.preferred == "C")
-        let held = DispatchPursuit(claimID: 7, office: "B", state: .held, reportedAt: Date(timeIntervalSince1970: 1_790_000_000),
+        let held = DispatchPursuit(claimID: 7, office: "B", state: .held, receivedAt: Date(timeIntervalSince1970: 1_790_000_000),
                                    isHolder: true, sameEnterprise: true, reasons: ["统一社会信用代码相同"])
         let advice = DispatchScoring.advise(needs, profiles: profiles + [CountyProfile(county: "C", industries: ["现代物流"], landByPark: ["园": 200])],
                                             openLoad: [:], pursuits: [held])
@@ -56,7 +56,7 @@ struct DispatchScoringTests {
         #expect(advice.ranked[0].explanation.hasPrefix("已在跟进"))
         // A pursuing office without a profile is still listed.
         let unprofiled = DispatchScoring.advise(needs, profiles: profiles, openLoad: [:],
-                                                pursuits: [DispatchPursuit(claimID: 8, office: "Z", state: .held, reportedAt: Date(),
+                                                pursuits: [DispatchPursuit(claimID: 8, office: "Z", state: .held, receivedAt: Date(),
                                                                            isHolder: true, sameEnterprise: true, reasons: [])])
         #expect(unprofiled.ranked.first?.county == "Z")
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import ConcordDomain
 
@@ -90,5 +91,21 @@ struct LeadLifecycleTests {
         #expect(Set(ClaimState.allCases.map(\.label)).count == ClaimState.allCases.count, "labels tell states apart")
         #expect(ClaimState(text: "撞单待裁决") == .contested)
         #expect(DecisionOutcome(rawValue: "transferred_out")?.label == "已流转出")
+    }
+
+    @Test("only a forward move renews protection; an office's date far ahead of the hub's clock or over a year old is refused")
+    func hubClockRules() {
+        #expect(LeadLifecycle.renewsProtection(from: .lead, to: .negotiating))
+        #expect(!LeadLifecycle.renewsProtection(from: .signed, to: .lead), "backwards renews nothing")
+        #expect(!LeadLifecycle.renewsProtection(from: .signed, to: .dropped))
+        #expect(!LeadLifecycle.renewsProtection(from: .signed, to: .signed))
+        let now = Date(timeIntervalSince1970: 1_790_000_000)
+        #expect(OfficeDate.check(now, now: now) == nil)
+        #expect(OfficeDate.check(now.addingTimeInterval(9 * 60), now: now) == nil, "a small skew is allowed")
+        #expect(OfficeDate.check(now.addingTimeInterval(-300 * 86_400), now: now) == nil, "a node offline for months still delivers")
+        #expect(OfficeDate.check(now.addingTimeInterval(11 * 60), now: now)?.code == "DATE_IN_FUTURE")
+        #expect(OfficeDate.check(Date(timeIntervalSince1970: 4_070_908_800), now: now)?.code == "DATE_IN_FUTURE")
+        #expect(OfficeDate.check(now.addingTimeInterval(-400 * 86_400), now: now) == .tooOld(days: 400))
+        #expect(OfficeDate.Problem.tooOld(days: 400).explanation.contains("366"))
     }
 }

@@ -170,7 +170,7 @@ struct ClaimLifecycleTests {
         return nil
     }
 
-    @Test("a contested filing tells both offices; dropping the holder hands the enterprise to the first challenger")
+    @Test("a contested filing tells both offices; dropping the holder hands the enterprise to the first challenger the hub received, whatever dates the offices wrote")
     func releaseHandsOver() async throws {
         try await TestDatabase.withMigratedDatabase { db in
             try await ClaimRegistryTests.addOffices(db)
@@ -192,16 +192,17 @@ struct ClaimLifecycleTests {
             #expect(holderNotice.status == .held && holderNotice.contestedBy == ["360403", "360404"])
             #expect(allNotices.contains { $0.office == "360404" && $0.status == .contested && $0.holderOffice == "360402" })
 
-            // 360402 drops the project: 360403 reported first among the others and takes over.
+            // 360402 drops the project: 360404 reached the hub first among the others and takes over,
+            // though 360403 wrote an earlier date on its filing (首报 is the hub's receipt).
             let notices = try await Self.stage(db, "360402", "a", .dropped)
             #expect(notices.contains(ClaimNotice(office: "360402", leadRef: "a", status: .released)))
-            let heir = try #require(notices.first { $0.office == "360403" })
-            #expect(heir.status == .held && heir.contestedBy == ["360404"])
-            let loser = try #require(notices.first { $0.office == "360404" })
-            #expect(loser.status == .contested && loser.holderOffice == "360403")
+            let heir = try #require(notices.first { $0.office == "360404" })
+            #expect(heir.status == .held && heir.contestedBy == ["360403"])
+            let loser = try #require(notices.first { $0.office == "360403" })
+            #expect(loser.status == .contested && loser.holderOffice == "360404")
             #expect(try await ClaimRegistryTests.count(db, "SELECT count(*)::int FROM conflicts WHERE status = 'open'") == 1)
             #expect(try await ClaimRegistryTests.count(db, """
-                SELECT count(*)::int FROM enterprise_holders h JOIN claims c ON c.id = h.claim_id WHERE c.office <> '360403'
+                SELECT count(*)::int FROM enterprise_holders h JOIN claims c ON c.id = h.claim_id WHERE c.office <> '360404'
                 """) == 0)
         }
     }

@@ -110,14 +110,17 @@ struct ProtectionWindowTests {
         }
     }
 
-    @Test("a held claim without progress lapses after its window and the waiting claim moves up")
+    @Test("a held claim without progress lapses after its window, counted from the hub's receipt, and the waiting claim moves up")
     func lapseAndMoveUp() async throws {
         try await TestDatabase.withMigratedDatabase { db in
             try await ClaimRegistryTests.addOffices(db)
-            let t0 = Date(timeIntervalSince1970: 1_790_000_000)
-            _ = try await ClaimRegistryTests.file(db, ClaimFiling(office: "360402", leadRef: "a", investorName: "九江恒通物流有限公司", reportedAt: t0))
+            let t0 = Date()
+            // The office's own date, 200 days back, counts for nothing: the window starts at receipt.
+            _ = try await ClaimRegistryTests.file(db, ClaimFiling(office: "360402", leadRef: "a", investorName: "九江恒通物流有限公司",
+                                                                  reportedAt: t0.addingTimeInterval(-200 * 86_400)))
+            #expect(try await lapse(db, at: t0).isEmpty)
             _ = try await ClaimRegistryTests.file(db, ClaimFiling(office: "360404", leadRef: "b", investorName: "恒通物流（九江）有限公司",
-                                                                  reportedAt: t0.addingTimeInterval(86_400)))
+                                                                  reportedAt: t0))
             #expect(try await lapse(db, at: t0.addingTimeInterval(100 * 86_400)).isEmpty)
             let notices = try await lapse(db, at: t0.addingTimeInterval(182 * 86_400))
             #expect(notices.contains(ClaimNotice(office: "360402", leadRef: "a", status: .lapsed)))

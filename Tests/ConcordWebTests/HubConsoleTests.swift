@@ -99,6 +99,7 @@ import ZeroMQ
             #expect(page.body.contains("<mark>观途</mark>"), "the brand is highlighted")
             #expect(page.body.contains("规则建议"))
             #expect(page.body.contains("字号相同"), "the match's reasons are shown")
+            #expect(page.body.contains("首报（协同中心收到）") && page.body.contains("区县填报日期"), "the hub's receipt and the county's own date, told apart")
             #expect(!page.body.contains("decide-form"), "a viewer gets no arbitration form")
             #expect(try await viewer.get("/conflicts/999").status == .notFound)
             #expect(try await viewer.get("/conflicts/abc").status == .badRequest, "a malformed id is the request's fault, not a 500")

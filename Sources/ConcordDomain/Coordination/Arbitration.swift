@@ -58,16 +58,18 @@ public enum ArbitrationDecision: Sendable, Equatable {
 public struct ConflictParty: Sendable, Equatable {
     public let claimID: Int64
     public let office: String
-    public let reportedAt: Date
+    /// When the hub received the claim's filing: 首报 is decided by the hub's clock, never by a
+    /// date the office sends.
+    public let receivedAt: Date
     public let lastProgressAt: Date?
     public let stage: LeadStage
     public let investmentWan: Double?
 
-    public init(claimID: Int64, office: String, reportedAt: Date, lastProgressAt: Date? = nil,
+    public init(claimID: Int64, office: String, receivedAt: Date, lastProgressAt: Date? = nil,
                 stage: LeadStage = .lead, investmentWan: Double? = nil) {
         self.claimID = claimID
         self.office = office
-        self.reportedAt = reportedAt
+        self.receivedAt = receivedAt
         self.lastProgressAt = lastProgressAt
         self.stage = stage
         self.investmentWan = investmentWan
@@ -131,18 +133,18 @@ public enum ArbitrationRules {
                 String(format: "总投资 %.0f 万元，达到专班门槛 %.0f 万元：由市级专班接手", largest, policy.taskforceThresholdWan),
             ])
         }
-        let ordered = parties.sorted { ($0.reportedAt, $0.claimID) < ($1.reportedAt, $1.claimID) }
+        let ordered = parties.sorted { ($0.receivedAt, $0.claimID) < ($1.receivedAt, $1.claimID) }
         var reasons: [String] = []
         for party in ordered {
-            if policy.isLapsed(reportedAt: party.reportedAt, lastProgressAt: party.lastProgressAt, now: now) {
-                let until = policy.protectedUntil(reportedAt: party.reportedAt, lastProgressAt: party.lastProgressAt)
-                reasons.append("\(party.office) 首报于 \(day(party.reportedAt))，但自 \(day(until)) 起超过 \(policy.windowDays) 天无进展，保护已失效")
+            if policy.isLapsed(receivedAt: party.receivedAt, lastProgressAt: party.lastProgressAt, now: now) {
+                let until = policy.protectedUntil(receivedAt: party.receivedAt, lastProgressAt: party.lastProgressAt)
+                reasons.append("\(party.office) 首报于 \(day(party.receivedAt))，但自 \(day(until)) 起超过 \(policy.windowDays) 天无进展，保护已失效")
                 continue
             }
-            reasons.append("\(party.office) 于 \(day(party.reportedAt)) 首报，在 \(policy.windowDays) 天保护期内（首报首谈）")
-            let later = ordered.filter { $0.claimID != party.claimID && $0.reportedAt >= party.reportedAt }
+            reasons.append("\(party.office) 于 \(day(party.receivedAt)) 首报，在 \(policy.windowDays) 天保护期内（首报首谈）")
+            let later = ordered.filter { $0.claimID != party.claimID && $0.receivedAt >= party.receivedAt }
             for other in later where other.office != party.office {
-                reasons.append("\(other.office) 报备于 \(day(other.reportedAt))，晚于首报")
+                reasons.append("\(other.office) 报备于 \(day(other.receivedAt))，晚于首报")
             }
             return Recommendation(decision: .award(office: party.office), reasons: reasons)
         }

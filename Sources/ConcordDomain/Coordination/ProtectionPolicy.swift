@@ -15,12 +15,13 @@ public struct ProtectionPolicy: Sendable, Equatable {
 
     var window: TimeInterval { TimeInterval(windowDays) * 86_400 }
 
-    /// The end of protection: the window counted from the later of the report and the last progress.
-    public func protectedUntil(reportedAt: Date, lastProgressAt: Date?) -> Date {
-        max(reportedAt, lastProgressAt ?? reportedAt).addingTimeInterval(window)
+    /// The end of protection: the window counted from the later of the hub's receipt of the report
+    /// and of the last forward stage change.
+    public func protectedUntil(receivedAt: Date, lastProgressAt: Date?) -> Date {
+        max(receivedAt, lastProgressAt ?? receivedAt).addingTimeInterval(window)
     }
 
-    public func isLapsed(reportedAt: Date, lastProgressAt: Date?, now: Date) -> Bool {
-        now > protectedUntil(reportedAt: reportedAt, lastProgressAt: lastProgressAt)
+    public func isLapsed(receivedAt: Date, lastProgressAt: Date?, now: Date) -> Bool {
+        now > protectedUntil(receivedAt: receivedAt, lastProgressAt: lastProgressAt)
     }
 }

@@ -46,7 +46,7 @@ public struct DispatchPursuit: Sendable, Equatable {
     public let office: String
     public let state: ClaimState
     /// 首报: when the office reported it.
-    public let reportedAt: Date
+    public let receivedAt: Date
     /// The office holding the enterprise (protected by 首报首谈 or a ruling).
     public let isHolder: Bool
     /// `same`: judged the same enterprise; `possible`: possibly the same (shown, blocks nobody).
@@ -54,12 +54,12 @@ public struct DispatchPursuit: Sendable, Equatable {
     /// Why the names match (the identity core's reasons).
     public let reasons: [String]
 
-    public init(claimID: Int64, office: String, state: ClaimState, reportedAt: Date, isHolder: Bool, sameEnterprise: Bool,
+    public init(claimID: Int64, office: String, state: ClaimState, receivedAt: Date, isHolder: Bool, sameEnterprise: Bool,
                 reasons: [String]) {
         self.claimID = claimID
         self.office = office
         self.state = state
-        self.reportedAt = reportedAt
+        self.receivedAt = receivedAt
         self.isHolder = isHolder
         self.sameEnterprise = sameEnterprise
         self.reasons = reasons
@@ -138,7 +138,7 @@ public enum DispatchScoring {
         for index in ranked.indices {
             let mine = pursuits.filter { $0.office == ranked[index].county }
             guard let first = mine.first(where: \.isHolder) ?? mine.first else { continue }
-            let since = ArbitrationRules.day(first.reportedAt)
+            let since = ArbitrationRules.day(first.receivedAt)
             ranked[index].pursuit = first.isHolder
                 ? "已在跟进（\(first.state.label)，首报 \(since)）"
                 : first.sameEnterprise ? "也在跟进（\(first.state.label)，报备于 \(since)）" : "可能在跟进同一企业（报备于 \(since)）"

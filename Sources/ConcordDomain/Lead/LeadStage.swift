@@ -148,6 +148,13 @@ public enum LeadStage: String, CaseIterable, Sendable, Codable, Comparable {
 ///   Held, joint, distinct and settled claims allow every forward move. A claim the hub has not yet
 ///   answered (`nil`) is checked by the stage rule alone: the hub checks it again.
 public enum LeadLifecycle {
+    /// Whether an applied change renews the claim's 首报首谈 protection window (counted from the
+    /// hub's receipt of the change): only a move forward on the path does. 终止 releases the claim,
+    /// and no other move is allowed, so no change can keep a claim protected without progress.
+    public static func renewsProtection(from current: LeadStage, to target: LeadStage) -> Bool {
+        target != .dropped && current != .dropped && current < target
+    }
+
     public static func check(from current: LeadStage, to target: LeadStage, claim: ClaimState?) -> Result<LeadStage, LeadStage.TransitionError> {
         if let claim {
             switch claim.stageChanges {

@@ -44,6 +44,10 @@ public final class HubService: Service, Sendable {
     /// Keys whose refusal was already logged and audited by this process (once each, so an old
     /// key's traffic does not flood the log or the chain).
     let refusedKeys = Mutex<Set<Identity>>([])
+    /// Each office's hellos this second (`admitHello`).
+    let hellos = Mutex<[String: (start: ContinuousClock.Instant, count: Int)]>([:])
+    /// Each department's opinion.add budget: 20 a second, a burst of 20.
+    let opinionBuckets = Mutex<[String: TokenBucket]>([:])
     /// Signalled after this process commits changes that may have appended events, so waiting
     /// feed fetches answer at once (events written by other processes are found by the poll).
     let newEvents = Wakeup()
@@ -135,7 +139,9 @@ public final class HubService: Service, Sendable {
 
         await withDiscardingTaskGroup { group in
             group.addTask { await self.maintain(loop) }
-            var messages = loop.inbound.cancelOnGracefulShutdown().makeAsyncIterator()
+            // Taken in turn per sender: one office's flood does not queue every other office behind it.
+            let inbox = FairInbox(perSenderLimit: 2_048)
+            group.addTask { await inbox.feed(from: loop.inbound.cancelOnGracefulShutdown()) }
             var carried: Incoming?
             while true {
                 let incoming: Incoming
@@ -143,7 +149,7 @@ public final class HubService: Service, Sendable {
                     incoming = next
                     carried = nil
                 } else {
-                    guard let received = await messages.next() else { break }
+                    guard let received = await inbox.next() else { break }
                     guard let prepared = await working("prepare", { await prepare(received, loop: loop) }) else { continue }
                     incoming = prepared
                 }
@@ -154,7 +160,7 @@ public final class HubService: Service, Sendable {
                 // A run of state-changing messages already waiting goes into one transaction; the
                 // first message of another kind ends the run and is handled next, so order holds.
                 var batch = [incoming]
-                while batch.count < configuration.applyBatch, loop.inbound.waiting > 0, let received = await messages.next() {
+                while batch.count < configuration.applyBatch, let received = inbox.tryNext() {
                     guard let prepared = await working("prepare", { await prepare(received, loop: loop) }) else { continue }
                     if prepared.isApplied {
                         batch.append(prepared)
@@ -309,6 +315,12 @@ public final class HubService: Service, Sendable {
         let decoded = Envelope.decode(Array(frames.dropFirst()), revision: revision)
         var isHello = false
         if case .success(let envelope) = decoded, case .hello = envelope.payload { isHello = true }
+        if isHello, !admitHello(tenant, now: now) {
+            // Coalesced: the office's connections greeted five times this second already. A real
+            // node says hello once per connection, and again only after its heartbeat interval
+            // without a welcome, so only a flood loses hellos here.
+            return nil
+        }
         peers.withLock { peers in
             var peer = peers[tenant] ?? PeerState(key: identity.key, routingID: routing, socket: received.socket, lastHeard: now, sentThrough: 0)
             if peer.routingID != routing || peer.socket != received.socket || peer.key != identity.key { peer.sentThrough = 0 }
@@ -422,15 +434,18 @@ public final class HubService: Service, Sendable {
             await reply(Envelope(re: envelope.id, payload: .heartbeat))
         case .ack(let ack):
             guard kind != .county || isGreeted(tenant) else { return }
-            peers.withLock { peers in
-                if var peer = peers[tenant], ack.through > peer.ackedThrough {
-                    peer.ackedThrough = ack.through
-                    peer.ackMovedAt = .now
-                    peers[tenant] = peer
-                }
-            }
+            // An ack that moves nothing costs no database work (a flood of them stalls no one).
+            let advances = peers.withLock { $0[tenant].map { ack.through > $0.ackedThrough } ?? true }
+            guard advances else { return }
             do {
                 try await Outbox.acknowledge(peer: tenant, through: ack.through, client: database.client, logger: logger)
+                peers.withLock { peers in
+                    if var peer = peers[tenant], ack.through > peer.ackedThrough {
+                        peer.ackedThrough = ack.through
+                        peer.ackMovedAt = .now
+                        peers[tenant] = peer
+                    }
+                }
             } catch {
                 logger.warning("could not record an ack", metadata: ["tenant": "\(tenant)", "error": "\(error)"])
             }
@@ -485,6 +500,15 @@ public final class HubService: Service, Sendable {
                 return
             }
             guard let id = UUID(uuidString: opinion.opinionID) else { return }
+            let allowed = opinionBuckets.withLock { buckets in
+                var bucket = buckets[tenant] ?? TokenBucket(capacity: 20, perSecond: 20)
+                defer { buckets[tenant] = bucket }
+                return bucket.take(now: .now)
+            }
+            guard allowed else {
+                await refuse(.rateLimited, "more than 20 opinion.add a second")
+                return
+            }
             let logger = self.logger
             do {
                 let recorded = try await database.client.withTransaction(logger: logger) { connection in
@@ -903,6 +927,19 @@ public final class HubService: Service, Sendable {
             peers.withLock { $0[peer] = nil }
         } catch {
             logger.warning("could not send the outbox", metadata: ["peer": "\(peer)", "error": "\(error)"])
+        }
+    }
+
+    /// Hellos are the costliest message (a reconciliation in the database, in the receive loop):
+    /// five per office a second at most.
+    func admitHello(_ tenant: String, now: ContinuousClock.Instant) -> Bool {
+        hellos.withLock { hellos in
+            var window = hellos[tenant] ?? (start: now, count: 0)
+            defer { hellos[tenant] = window }
+            if window.start.duration(to: now) >= .seconds(1) { window = (now, 0) }
+            guard window.count < 5 else { return false }
+            window.count += 1
+            return true
         }
     }
 

@@ -251,7 +251,13 @@ extension ClaimRegistry {
         for try await (office, since, heldKey, holderCodeKey, holderCode, investor)
             in holders.decode((String, Date, String, String?, String?, String).self) {
             let sameCode = heldKey == key.codeKey || key.codeKey == nil || holderCodeKey == nil || holderCodeKey == key.codeKey
-            guard sameCode, answer.verdict == .free else { continue }
+            if !sameCode, answer.verdict == .free, NameCodeRule.conflicts(text, codeA: code, investor, codeB: holderCode) {
+                // The held name under another code: not free (a filing would open a case for the city).
+                answer = CheckAnswer(verdict: .possiblyPursued, since: since, ownOffice: office == asker,
+                                     reasons: ["同名企业已有区县报备，但信用代码不同：报备后由市级核实"])
+                continue
+            }
+            guard sameCode, answer.verdict == .free || answer.verdict == .possiblyPursued else { continue }
             let match = EnterpriseMatch.compare(name, CompanyName(investor), codeA: parsed, codeB: holderCode.map(CreditCode.parse))
             answer = CheckAnswer(verdict: .pursued, since: since, ownOffice: office == asker, reasons: match.reasons)
         }

@@ -98,6 +98,8 @@ public struct ClaimRegistry: Sendable {
                               \(Self.pieces(of: name.brand)), \(name.searchText))
             """, logger: logger)
         var holder: Holder?
+        /// The holder has the filing's full name under another valid code (`NameCodeRule`).
+        var codeMismatch = false
         var candidates: [(id: Int64, office: String, investor: String, code: String?, since: Date)] = []
         for try await (kind, id, office, investor, code, since, heldKey, codeKey, status, holderClaim)
             in rows.decode((String, Int64, String, String, String?, Date, String?, String?, String?, Int64?).self) {
@@ -109,7 +111,14 @@ public struct ClaimRegistry: Sendable {
                 // by an enterprise with another valid credit code is another enterprise.
                 guard holder == nil else { continue }
                 let sameCode = heldKey == key.codeKey || key.codeKey == nil || codeKey == nil || codeKey == key.codeKey
-                if sameCode { holder = Holder(claimID: id, office: office, since: since) }
+                if sameCode {
+                    holder = Holder(claimID: id, office: office, since: since)
+                } else if NameCodeRule.conflicts(filing.investorName, codeA: filing.creditCode, investor, codeB: code) {
+                    // Unless the full name is the same: then it is a case for the city, not a
+                    // second enterprise (an invented code must not make a held name free).
+                    holder = Holder(claimID: id, office: office, since: since)
+                    codeMismatch = true
+                }
             default:
                 candidates.append((id, office, investor, code, since))
             }
@@ -163,17 +172,19 @@ public struct ClaimRegistry: Sendable {
         }
         pending.append(.init(actor: filing.office, action: "claim", subject: keys.first ?? "",
                              detailJSON: auditDetail(["claim": "\(claimID)", "lead": filing.leadRef, "status": outcomeText])))
+        let conflictKind = codeMismatch ? NameCodeRule.kind : "same_enterprise"
         if case .contested(let holderOffice, let holderClaim, _, let conflictID, true) = result {
             // One event for each party office, so each office's own feed hears of it (readers of
             // several counties see the conflict twice: the `conflict` id tells them apart).
             for office in [holderOffice, filing.office] {
                 pending.event(topic: "conflict.opened", county: office, payload: [
                     "conflict": "\(conflictID)", "offices": [holderOffice, filing.office].joined(separator: ","),
-                    "investor_name": filing.investorName,
+                    "investor_name": filing.investorName, "kind": conflictKind,
                 ])
             }
             pending.append(.init(actor: "hub", action: "conflict.opened", subject: keys.first ?? "",
-                                 detailJSON: auditDetail(["conflict": "\(conflictID)", "holder": "\(holderClaim)", "challenger": "\(claimID)"])))
+                                 detailJSON: auditDetail(["conflict": "\(conflictID)", "holder": "\(holderClaim)", "challenger": "\(claimID)",
+                                                          "kind": conflictKind])))
         }
         if appends == nil { try await pending.flush(on: connection, logger: logger) }
         let possible = duplicates.filter { $0.verdict == .possible && $0.claimID != holder?.claimID }.map {

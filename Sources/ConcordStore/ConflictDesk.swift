@@ -49,6 +49,20 @@ public struct ConflictView: Sendable {
     /// Every decision, oldest first; the last one is in force.
     public let decisions: [Decision]
     public let currentDecision: Int64?
+
+    /// Set when two parties file the same registered name under different valid credit codes
+    /// (`NameCodeRule`): the conflict is of that kind, and this says so with the codes.
+    public var nameCodeMismatch: String? {
+        for (i, a) in parties.enumerated() {
+            for b in parties.dropFirst(i + 1)
+            where NameCodeRule.conflicts(a.investorName, codeA: a.creditCode, b.investorName, codeB: b.creditCode) {
+                let codes = parties.filter { NameCodeRule.registeredForm($0.investorName) == NameCodeRule.registeredForm(a.investorName) }
+                    .compactMap(\.creditCode)
+                return NameCodeRule.explanation(name: a.investorName, codes: Array(Set(codes)).sorted())
+            }
+        }
+        return nil
+    }
 }
 
 /// The coordinators' desk: list and show conflicts, record decisions. Every method runs in the

@@ -154,7 +154,7 @@ public struct HubConsole: Sendable {
         return [
             "id": view.id, "status": ConflictText.status(view.status), "isOpen": view.status == "open",
             "opened": Format.time(view.openedAt), "age": Format.age(now.timeIntervalSince(view.openedAt)),
-            "parties": parties, "comparisons": comparisons,
+            "parties": parties, "comparisons": comparisons, "nameCodeMismatch": view.nameCodeMismatch as Any,
             "recommendation": ["name": recommendation.decision.chineseName, "summary": recommendation.decision.summary,
                                "reasons": recommendation.reasons, "kind": recommendation.decision.kind],
             "decisions": view.decisions.map { d in

@@ -28,6 +28,7 @@ enum HubTemplates {
     static let conflict = #"""
     <h1>撞单 #{{id}} <span class="badge {{#isOpen}}contested{{/isOpen}}{{^isOpen}}decided{{/isOpen}}">{{status}}</span></h1>
     <p class="muted">打开于 {{opened}}，已 {{age}}</p>
+    {{#nameCodeMismatch}}<p class="recommend" id="name-code-mismatch">{{nameCodeMismatch}}</p>{{/nameCodeMismatch}}
     <section class="side">
     {{#parties}}
     <article class="card {{#holder}}holder{{/holder}}{{^holder}}challenger{{/holder}}" data-claim="{{claim}}">

@@ -114,6 +114,7 @@ public enum ConflictText {
                     .joined(separator: " → "))
             }
         }
+        if let mismatch = view.nameCodeMismatch { lines.append("⚠ " + mismatch) }
         if view.parties.count >= 2 {
             let holder = view.parties.first { $0.isHolder } ?? view.parties[0]
             lines.append("")

@@ -105,8 +105,12 @@ struct ArbitrateCommand: AsyncParsableCommand {
             let (id, coordinator, reason, supersedes) = (self.id, self.coordinator, self.reason, self.supersedes)
             let policy = configuration.policy
             let (decisionID, notices) = try await Database.withDatabase(configuration.database, logger: logger) { db in
-                try await CoordinatorActions.arbitrate(conflictID: id, decision: decision, reason: reason, coordinator: coordinator,
-                                                       supersedes: supersedes, policy: policy, client: db.client, logger: logger)
+                let ruled = try await CoordinatorActions.arbitrate(conflictID: id, decision: decision, reason: reason, coordinator: coordinator,
+                                                                   supersedes: supersedes, policy: policy, client: db.client, logger: logger)
+                // The decision's audit row names the coordinator given; this one who ran the command.
+                try await CLIAudit.record(db, action: "cli.arbitrate", subject: "decision:\(ruled.0)",
+                                          detail: ["coordinator": coordinator, "conflict": "\(id)"], logger: logger)
+                return ruled
             }
             print("已裁决撞单 \(id)：#\(decisionID) \(decision.chineseName)——\(decision.summary)")
             for office in Set(notices.map(\.office)).sorted() {

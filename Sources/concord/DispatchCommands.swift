@@ -56,7 +56,10 @@ struct CountyCommand: AsyncParsableCommand {
                     let configuration = try hub.load()
                     let logger = CLILogging.logger("concord.county")
                     try await Database.withDatabase(configuration.database, logger: logger) { db in
-                        for profile in profiles { try await DispatchDesk(logger: logger).setProfile(profile, client: db.client) }
+                        for profile in profiles {
+                            try await DispatchDesk(logger: logger).setProfile(profile, client: db.client)
+                            try await CLIAudit.record(db, action: "county.profile", subject: "tenant:\(profile.county)", logger: logger)
+                        }
                     } as Void
                     print("已设置 \(profiles.count) 个区县画像：\(profiles.map(\.county).joined(separator: "、"))")
                 }
@@ -203,8 +206,12 @@ struct AssignCommand: AsyncParsableCommand {
             let (id, county, note, coordinator, override) = (self.lead, self.county, self.note, self.coordinator, self.override)
             let (deadlines, policy) = (configuration.deadlines, configuration.policy)
             let assignment = try await Database.withDatabase(configuration.database, logger: logger) { db in
-                try await CoordinatorActions.assign(lead: id, to: county, note: note, coordinator: coordinator, override: override,
-                                                    policy: policy, deadlines: deadlines, client: db.client, logger: logger)
+                let assignment = try await CoordinatorActions.assign(lead: id, to: county, note: note, coordinator: coordinator, override: override,
+                                                                     policy: policy, deadlines: deadlines, client: db.client, logger: logger)
+                // The assignment's own audit row names the coordinator given; this one who ran the command.
+                try await CLIAudit.record(db, action: "cli.assign", subject: "assignment:\(assignment.id)",
+                                          detail: ["coordinator": coordinator, "county": county], logger: logger)
+                return assignment
             }
             print("已派单 #\(assignment.id)：\(assignment.investorName) → \(county)；"
                   + "须于 \(LeadText.dateFormat.string(from: assignment.respondBy)) 前答复，\(LeadText.dateFormat.string(from: assignment.assessBy)) 前完成评估")

@@ -173,10 +173,13 @@ extension LeadCommand.Add {
             (self.code, self.project, self.industry, self.chain, self.investment, self.landMu, self.energy, self.environmentNeed)
         let officer = self.officer ?? "city"
         let id = try await Database.withDatabase(configuration.database, logger: logger) { db in
-            try await DispatchDesk(logger: logger).addCityLead(
+            let id = try await DispatchDesk(logger: logger).addCityLead(
                 investorName: investor, creditCode: code, projectName: project, industry: industry, chain: chain,
                 investmentWan: investment, landMu: landMu, energyTce: energy, environment: environment,
                 filedBy: officer, now: Date(), client: db.client)
+            try await CLIAudit.record(db, action: "city_lead.add", subject: "city_lead:\(id.uuidString.lowercased())",
+                                      detail: ["investor_name": investor, "filed_by": officer], logger: logger)
+            return id
         }
         print("已报备市级线索 \(id.uuidString.lowercased().prefix(8))  \(investor)，待派单（concord recommend / concord assign）")
     }

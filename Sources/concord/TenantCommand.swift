@@ -73,6 +73,8 @@ struct TenantCommand: AsyncParsableCommand {
                     try await Database.withDatabase(hubConfiguration.database, logger: logger) { db in
                         try await TenantStore.add(id: code, kind: kind, name: name, publicKey: registered,
                                                   client: db.client, logger: logger)
+                        try await CLIAudit.record(db, action: "tenant.add", subject: "tenant:\(code)",
+                                                  detail: ["kind": kind.rawValue, "name": name, "public_key": registered], logger: logger)
                     }
                 } catch {
                     try? FileManager.default.removeItem(atPath: out)
@@ -144,7 +146,10 @@ struct TenantCommand: AsyncParsableCommand {
                 let logger = CLILogging.logger("concord.tenant")
                 let revoked = try await Database.withDatabase(configuration.database, logger: logger) { db in
                     let revoked = try await TenantStore.revoke(id: code, client: db.client, logger: logger)
-                    if revoked { try await refreshReviews(db, logger: logger) }
+                    if revoked {
+                        try await CLIAudit.record(db, action: "tenant.revoke", subject: "tenant:\(code)", logger: logger)
+                        try await refreshReviews(db, logger: logger)
+                    }
                     return revoked
                 }
                 guard revoked else { throw CLIError("NOT_FOUND", "没有有效的租户 \(code)（不存在或已吊销）") }
@@ -195,11 +200,8 @@ extension TenantCommand {
                 do {
                     kind = try await Database.withDatabase(hubConfiguration.database, logger: logger) { db in
                         let kind = try await TenantStore.rekey(id: code, publicKey: issued.publicKey, client: db.client, logger: logger)
-                        _ = try await db.client.withTransaction(logger: logger) { connection in
-                            try await AuditChain.append(.init(actor: "cli:\(NSUserName())", action: "tenant.rekey", subject: "tenant:\(code)",
-                                                              detailJSON: auditDetail(["public_key": issued.publicKey])),
-                                                        on: connection, logger: logger)
-                        }
+                        try await CLIAudit.record(db, action: "tenant.rekey", subject: "tenant:\(code)",
+                                                  detail: ["public_key": issued.publicKey], logger: logger)
                         return kind
                     }
                 } catch {
@@ -248,7 +250,11 @@ extension TenantCommand {
                     } else if !chosen.isEmpty {
                         try await GrantStore.grant(tenant, chosen, client: db.client, logger: logger)
                     }
-                    if revoke || !chosen.isEmpty { try await refreshReviews(db, logger: logger) }
+                    if revoke || !chosen.isEmpty {
+                        try await CLIAudit.record(db, action: revoke ? "grant.revoke" : "grant.add", subject: "tenant:\(tenant)",
+                                                  detail: ["topics": chosen.map(\.text).joined(separator: " ")], logger: logger)
+                        try await refreshReviews(db, logger: logger)
+                    }
                     return try await GrantStore.patterns(for: tenant, kind: .department, client: db.client, logger: logger)
                 }
                 print("\(tenant) 的订阅授权：\(current.isEmpty ? "（无）" : current.map(\.text).joined(separator: " "))")

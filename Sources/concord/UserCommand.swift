@@ -73,10 +73,7 @@ struct UserCommand: AsyncParsableCommand {
                     }
                     try await UserStore(client: db.client, logger: logger).add(username: name, displayName: display, role: role,
                                                                              password: password)
-                    _ = try await db.client.withTransaction(logger: logger) { connection in
-                        try await AuditChain.append(.init(actor: "cli:\(NSUserName())", action: "console.user.add", subject: "user:\(name)",
-                                                          detailJSON: auditDetail(["role": role.rawValue])), on: connection, logger: logger)
-                    }
+                    try await CLIAudit.record(db, action: "console.user.add", subject: "user:\(name)", detail: ["role": role.rawValue], logger: logger)
                 }
                 print("已创建用户 \(name)（\(display)，\(role.chineseName)）")
                 if generated { print("初始密码（只显示这一次）：\(password)") }
@@ -135,6 +132,7 @@ struct UserCommand: AsyncParsableCommand {
                 let name = self.name
                 try await Database.withDatabase(database, logger: logger) { db in
                     try await UserStore(client: db.client, logger: logger).setPassword(username: name, password: password)
+                    try await CLIAudit.record(db, action: "console.user.passwd", subject: "user:\(name)", logger: logger)
                 }
                 print("已重设 \(name) 的密码，其已登录的会话全部失效")
                 if generated { print("新密码（只显示这一次）：\(password)") }
@@ -154,7 +152,9 @@ struct UserCommand: AsyncParsableCommand {
                 let logger = CLILogging.logger("concord.user")
                 let name = self.name
                 let done = try await Database.withDatabase(database, logger: logger) { db in
-                    try await UserStore(client: db.client, logger: logger).disable(username: name)
+                    let done = try await UserStore(client: db.client, logger: logger).disable(username: name)
+                    if done { try await CLIAudit.record(db, action: "console.user.disable", subject: "user:\(name)", logger: logger) }
+                    return done
                 }
                 guard done else { throw CLIError("NOT_FOUND", "没有有效的用户 \(name)") }
                 print("已停用用户 \(name)")

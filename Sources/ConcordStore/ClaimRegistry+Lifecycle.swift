@@ -259,13 +259,16 @@ extension ClaimRegistry {
             }
             guard sameCode, answer.verdict == .free || answer.verdict == .possiblyPursued else { continue }
             let match = EnterpriseMatch.compare(name, CompanyName(investor), codeA: parsed, codeB: holderCode.map(CreditCode.parse))
-            answer = CheckAnswer(verdict: .pursued, since: since, ownOffice: office == asker, reasons: match.reasons)
+            // Another office's claim: the kinds of agreement, not its brand, words, region or code.
+            answer = CheckAnswer(verdict: .pursued, since: since, ownOffice: office == asker,
+                                 reasons: office == asker ? match.reasons : EnterpriseMatch.withoutOtherSide(match.reasons))
         }
         if answer.verdict == .free {
             let similar = try await similarClaims(to: name, code: parsed, office: "", excluding: nil, on: connection)
             if let best = similar.first {
                 answer = CheckAnswer(verdict: best.verdict == .same ? .pursued : .possiblyPursued, since: best.since,
-                                     ownOffice: best.office == asker, reasons: best.reasons)
+                                     ownOffice: best.office == asker,
+                                     reasons: best.office == asker ? best.reasons : EnterpriseMatch.withoutOtherSide(best.reasons))
             }
         }
         try await AuditChain.append(.init(actor: asker, action: "check", subject: key.all.first ?? text,

@@ -125,3 +125,13 @@ struct EnterpriseKeyTests {
         #expect(hubei.nameKey != guangdong.nameKey)
     }
 }
+
+@Test("reasons without the other side keep the kinds of agreement and drop the other record's words")
+func reasonsWithoutOtherSide() {
+    let match = EnterpriseMatch.compare(CompanyName("恒通物流（南昌）有限公司"), CompanyName("九江恒通达物流科技股份有限公司"))
+    let redacted = EnterpriseMatch.withoutOtherSide(match.reasons)
+    #expect(!redacted.isEmpty)
+    #expect(!redacted.joined().contains("恒通达") && !redacted.joined().contains("九江") && !redacted.joined().contains("股份"))
+    #expect(EnterpriseMatch.withoutOtherSide(["乙方信用代码 91… 校验位错误，改按名称比较", "字号相同：恒通", "地区相容：江西 与 九江（行政区划包含关系）"])
+            == ["字号相同", "地区相容"])
+}

@@ -69,3 +69,34 @@ struct InventedCodeTests {
         }
     }
 }
+
+/// A check tells an office whether someone pursues the enterprise, not what the other office filed.
+@Suite("A check does not spell out another office's filing", .serialized)
+struct CheckProbingTests {
+    @Test("the check's reasons name kinds of agreement, never the holder's brand, industry words or region")
+    func reasonsWithoutTheHolder() async throws {
+        try await HubHarness.run { hub in
+            let clients = try await hub.greeted("360402", "360404")
+            _ = try await clients[0].send(.claimFile(ClaimFile(leadRef: "a-1", investorName: "九江恒通达物流科技有限公司", stage: .lead,
+                                                               reportedAt: Date())), seq: 1)
+            #expect(await clients[0].expect { $0.claimStatus?.status == .held } != nil)
+            for probe in ["恒通达物流（南昌）有限公司", "恒通物流有限公司", "九江恒通达物流科技股份有限公司"] {
+                let asked = try await clients[1].send(.check(Check(name: probe)))
+                let answer = try #require(await clients[1].expect { $0.re == asked })
+                let result = try #require(InventedCodeTests.checkResult(answer))
+                #expect(result.verdict != .free, "\(probe)")
+                let text = result.reasons.joined(separator: "；")
+                for secret in ["九江", "恒通达", "科技", "股份"] where !probe.contains(secret) {
+                    #expect(!text.contains(secret), "\(probe): \(text)")
+                }
+                #expect(!result.reasons.isEmpty, "\(probe): the kinds are still told")
+            }
+            // The holder's own check keeps the full reasons.
+            let own = try await clients[0].send(.check(Check(name: "恒通达物流（南昌）有限公司")))
+            let ownAnswer = try #require(await clients[0].expect { $0.re == own })
+            let mine = try #require(InventedCodeTests.checkResult(ownAnswer))
+            #expect(mine.ownOffice && mine.reasons.joined().contains("九江"))
+            for client in clients { await client.close() }
+        }
+    }
+}

@@ -33,10 +33,11 @@ struct ClaimRegistryTests {
     func raceHasOneHolder() async throws {
         try await TestDatabase.withMigratedDatabase { db in
             try await Self.addOffices(db)
-            // Five rounds, each a fresh enterprise: names vary, the code is shared.
+            // Five rounds, each a fresh enterprise (its own brand and code): names vary, the code is shared.
             for round in 0..<5 {
                 let code = ["91110000710926094P","91120224064012553U","911522010783710635","91152201078371135X","911522010783762860"][round]
-                let names = ["观途网络科技有限公司", "观途（上海）网络科技有限公司", "上海观途网络科技集团有限公司", "观途网络科技上海有限公司"]
+                let brand = ["观途", "博睿", "翔宇", "恒达", "瑞丰"][round]
+                let names = ["\(brand)网络科技有限公司", "\(brand)（上海）网络科技有限公司", "上海\(brand)网络科技集团有限公司", "\(brand)网络科技上海有限公司"]
                 let outcomes = try await withThrowingTaskGroup(of: (String, ClaimOutcome).self) { group in
                     for index in 0..<20 {
                         let office = Self.offices[index % 4]
@@ -261,7 +262,7 @@ struct ClaimLifecycleTests {
             }
             let byCode = try await ask("随便写的名字", "91110000600037341L", "360423")
             #expect(byCode.verdict == .pursued && !byCode.ownOffice)
-            #expect(byCode.reasons.contains("统一社会信用代码相同：91110000600037341L"))
+            #expect(byCode.reasons == ["统一社会信用代码相同"], "another office's claim: the kind of agreement, not its words")
             #expect(try await ask("上海观途新能源科技有限公司", nil, "360402").ownOffice)
             #expect(try await ask("观途贸易有限公司", nil, "360423").verdict == .possiblyPursued)
             #expect(try await ask("北京华为科技有限公司", nil, "360423").verdict == .free)

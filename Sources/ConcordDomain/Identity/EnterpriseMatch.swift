@@ -193,3 +193,31 @@ public struct EnterpriseMatch: Sendable, Equatable {
         return true
     }
 }
+
+extension EnterpriseMatch {
+    /// The reasons as an office may read them when the other record is another office's claim
+    /// (a `check` answer): what kind of agreement was found, never the other record's brand,
+    /// industry words, region, form or code. The asker wrote its own side and learns nothing else.
+    public static func withoutOtherSide(_ reasons: [String]) -> [String] {
+        var out: [String] = []
+        for reason in reasons {
+            // The asker is 甲 (`compare(asked, held)`): its own code's problem may be told, the
+            // other side's not.
+            if reason.hasPrefix("乙方") { continue }
+            if reason.hasPrefix("甲方信用代码") {
+                out.append("所填信用代码校验位错误，改按名称比较")
+                continue
+            }
+            if reason.hasPrefix("组织形式不同") || reason.hasPrefix("乙方名称") { continue }
+            if reason.hasPrefix("总分关系") || reason.hasPrefix("两者都是同一企业的分支机构") {
+                out.append("可能是总公司与分支机构的关系")
+                continue
+            }
+            // "字号相近：A 与 B（…）" → "字号相近"; "行业词相容：x 与 y" → "行业词相容".
+            let cut = reason.firstIndex { $0 == "：" || $0 == "（" } ?? reason.endIndex
+            let kind = String(reason[..<cut])
+            if !kind.isEmpty, !out.contains(kind) { out.append(kind) }
+        }
+        return out
+    }
+}

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 import PostgresNIO
@@ -60,26 +61,37 @@ public enum AuditChain {
         }
     }
 
-    /// Re-computes the chain in one ordered pass.
+    /// Re-computes the chain in one ordered pass, every hash in Swift: the database is read for
+    /// the rows only, never asked to hash or compare (its `audit_chain_hash` may have been replaced
+    /// by whoever could edit the rows). The hash is the one schemas/0002 defines:
+    /// sha256(prev_hash || "seq|recorded_at in µs|actor|action|subject|detail" as UTF-8).
     public static func verify(on connection: PostgresConnection, logger: Logger) async throws -> Verification {
         let rows = try await connection.query("""
-            SELECT seq,
-                   prev_hash = coalesce(lag(hash) OVER w, decode(repeat('00', 32), 'hex')) AS links,
-                   seq = coalesce(lag(seq) OVER w, 0) + 1 AS consecutive,
-                   hash = audit_chain_hash(prev_hash, seq, recorded_at, actor, action, subject, detail) AS hash_ok,
-                   encode(hash, 'hex') AS hex
-            FROM audit_chain
-            WINDOW w AS (ORDER BY seq)
-            ORDER BY seq
+            SELECT seq, (extract(epoch FROM recorded_at) * 1000000)::bigint, actor, action, subject, detail::text,
+                   prev_hash, hash
+            FROM audit_chain ORDER BY seq
             """, logger: logger)
         var count: Int64 = 0
-        var head = String(repeating: "0", count: 64)
-        for try await (seq, links, consecutive, hashOK, hex) in rows.decode((Int64, Bool, Bool, Bool, String).self) {
-            if !consecutive || !links { return .broken(seq: seq, problem: .missingRow) }
-            if !hashOK { return .broken(seq: seq, problem: .editedRow) }
+        var previous = [UInt8](repeating: 0, count: 32)
+        var expectedSeq: Int64 = 1
+        for try await (seq, micros, actor, action, subject, detail, prevHash, hash)
+            in rows.decode((Int64, Int64, String, String, String, String, ByteBuffer, ByteBuffer).self) {
+            let prev = Array(prevHash.readableBytesView), stored = Array(hash.readableBytesView)
+            if seq != expectedSeq || prev != previous { return .broken(seq: seq, problem: .missingRow) }
+            if rowHash(prev: prev, seq: seq, micros: micros, actor: actor, action: action, subject: subject, detail: detail) != stored {
+                return .broken(seq: seq, problem: .editedRow)
+            }
             count += 1
-            head = hex
+            expectedSeq = seq + 1
+            previous = stored
         }
-        return .intact(rows: count, head: head)
+        return .intact(rows: count, head: previous.map { String(format: "%02x", $0) }.joined())
+    }
+
+    static func rowHash(prev: [UInt8], seq: Int64, micros: Int64, actor: String, action: String, subject: String, detail: String) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(data: prev)
+        hasher.update(data: Array("\(seq)|\(micros)|\(actor)|\(action)|\(subject)|\(detail)".utf8))
+        return Array(hasher.finalize())
     }
 }

@@ -66,6 +66,25 @@ struct AuditChainTests {
         }
     }
 
+    @Test("an edited decision row is found even after the database's own audit_chain_hash was replaced to agree with it")
+    func replacedHashFunction() async throws {
+        try await TestDatabase.withMigratedDatabase { db in
+            try await Self.appendSome(db, count: 5)
+            // What the hub's database role could do: make the stored function vouch for any row.
+            try await Self.tamper(db, """
+                CREATE OR REPLACE FUNCTION audit_chain_hash(prev bytea, seq bigint, recorded_at timestamptz, actor text,
+                                                            action text, subject text, detail jsonb) RETURNS bytea
+                LANGUAGE sql STABLE AS $$ SELECT hash FROM audit_chain WHERE audit_chain.seq = $2 $$
+                """)
+            try await Self.tamper(db, "UPDATE audit_chain SET detail = '{\"decision\":\"award 360404\"}' WHERE seq = 4")
+            #expect(try await Self.verify(db) == .broken(seq: 4, problem: .editedRow))
+            // And the hash is Swift's, not the database's: the intact chain's head matches it.
+            try await Self.tamper(db, "DELETE FROM audit_chain WHERE seq >= 4")
+            guard case .intact(let rows, let head) = try await Self.verify(db) else { Issue.record("not intact"); return }
+            #expect(rows == 3 && head.count == 64)
+        }
+    }
+
     @Test("a deleted row is found")
     func deletedRow() async throws {
         try await TestDatabase.withMigratedDatabase { db in

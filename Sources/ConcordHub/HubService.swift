@@ -100,6 +100,7 @@ public final class HubService: Service, Sendable {
     public func run() async throws {
         let context = try Context()
         try await keys.reload(client: database.client)
+        try await seedCheckBudgets()
         let waiting = try await DispatchDesk(logger: logger).countiesAwaitingOverrideFiling(client: database.client)
         overridesWaiting.withLock { $0 = waiting }
         let zap = try await ZAPHandler.start(context: context, authorizer: keys)
@@ -955,6 +956,22 @@ public final class HubService: Service, Sendable {
             if let refused = entry.refusedAt, refused.duration(to: now) < .seconds(1) { return .drop }
             entry.refusedAt = now
             return .refuse
+        }
+    }
+
+    /// Reads back the checks each office made in the last minute (from the audit chain, where every
+    /// check is recorded), so a restart does not hand an office a fresh check budget.
+    func seedCheckBudgets() async throws {
+        let rate = Double(configuration.checksPerMinute)
+        let recent = try await AuditChain.recent(["check"], since: now().addingTimeInterval(-60), client: database.client, logger: logger)
+        let counts = Dictionary(recent.map { ($0.actor, 1) }, uniquingKeysWith: +)
+        buckets.withLock { buckets in
+            for (tenant, count) in counts {
+                var bucket = TokenBucket(capacity: rate, perSecond: rate / 60)
+                bucket.tokens = max(0, rate - Double(count))
+                bucket.updated = ContinuousClock.now
+                buckets[tenant] = bucket
+            }
         }
     }
 

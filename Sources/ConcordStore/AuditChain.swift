@@ -95,3 +95,18 @@ public enum AuditChain {
         return Array(hasher.finalize())
     }
 }
+
+extension AuditChain {
+    /// The rows of `actions` recorded since `since`, oldest first: (actor, action, recorded_at).
+    /// What in-memory limits read back at start, so a restart does not clear them.
+    public static func recent(_ actions: [String], since: Date, client: PostgresClient, logger: Logger) async throws
+        -> [(actor: String, action: String, at: Date)] {
+        let rows = try await client.query("""
+            SELECT actor, action, recorded_at FROM audit_chain
+            WHERE action = ANY(\(actions)) AND recorded_at >= \(since) ORDER BY seq
+            """, logger: logger)
+        var found: [(actor: String, action: String, at: Date)] = []
+        for try await (actor, action, at) in rows.decode((String, String, Date).self) { found.append((actor, action, at)) }
+        return found
+    }
+}

@@ -320,6 +320,13 @@ public struct ConsoleShell: Sendable {
             }
             // The attempt counts as a failure from the start, so parallel attempts cannot slip past
             // the limit while their passwords are being checked; a success clears it.
+            let (client, logger, window) = (self.client, self.logger, await self.throttle.book.window)
+            await self.throttle.seedOnce {
+                try await AuditChain.recent(["console.login.failed", "console.login"], since: Date().addingTimeInterval(-window),
+                                            client: client, logger: logger).map { row in
+                    (key: String(row.actor.dropFirst("web:".count)), failed: row.action == "console.login.failed", at: row.at)
+                }
+            }
             if let wait = await self.throttle.begin(username.isEmpty ? "-" : username) {
                 var response = await self.loginPage(next: next, username: username, status: .tooManyRequests,
                                                      error: "登录失败次数过多，请 \(Int(wait / 60) + 1) 分钟后再试 [LOGIN_THROTTLED]")

@@ -226,6 +226,18 @@ public struct ThrottleBook: Sendable {
 
 public actor LoginThrottle {
     var book: ThrottleBook
+    var seeded = false
+
+    /// Once per process, before the first attempt: replays the failed and successful logins of the
+    /// last window (from the audit chain), so a restart does not lift a lockout.
+    public func seedOnce(_ load: @Sendable () async throws -> [(key: String, failed: Bool, at: Date)]) async {
+        guard !seeded else { return }
+        seeded = true
+        guard let events = try? await load() else { return }
+        for event in events {
+            if event.failed { book.fail(event.key, now: event.at) } else { book.succeed(event.key) }
+        }
+    }
 
     public init(_ book: ThrottleBook = ThrottleBook()) { self.book = book }
 

@@ -3,6 +3,7 @@ import ConcordStore
 import ConcordTestSupport
 import Foundation
 import Testing
+import ZeroMQ
 @testable import ConcordHub
 
 /// One office cannot stall the others: what costs the hub database work is limited per office
@@ -96,5 +97,27 @@ struct FairOrderTests {
         var seen: [String: [Int]] = [:]
         while let next = long.pop() { seen[next % 2 == 0 ? "x" : "y", default: []].append(next) }
         #expect(seen["x"] == Array(stride(from: 0, to: 1_000, by: 2)) && seen["y"] == Array(stride(from: 1, to: 1_000, by: 2)))
+    }
+}
+
+@Suite("Limits survive a restart", .serialized)
+struct RestartedLimitTests {
+    @Test("an office that spent its check budget has not got a fresh one from a hub restart")
+    func checkBudgetAfterRestart() async throws {
+        try await HubHarness.run { hub in
+            let office = try await hub.connect("360402")
+            for _ in 0..<5 {
+                let id = try await office.send(.check(Check(name: "九江恒通物流有限公司")))
+                #expect(await office.expect { $0.re == id } != nil)
+            }
+            // A new hub process on the same database, with a budget of five checks a minute.
+            let configuration = HubConfiguration(bind: "tcp://127.0.0.1:*", keys: try CurveKeyPair.generate(), database: hub.db.configuration,
+                                                 checksPerMinute: 5)
+            let restarted = HubService(configuration: configuration, database: hub.db, logger: TestDatabase.logger)
+            try await restarted.seedCheckBudgets()
+            #expect(!restarted.takeToken("360402"), "the five checks before the restart still count")
+            #expect(restarted.takeToken("360403"), "another office's budget is untouched")
+            await office.close()
+        }
     }
 }

@@ -42,7 +42,7 @@ import ZeroMQ
     }
 
     @Test func loginIsRequiredThrottledAndSetsAStrictCookie() async throws {
-        try await Self.withHub { db, _, client in
+        try await Self.withHub { db, configuration, client in
             let agent = Agent(client)
             let anonymous = try await agent.get("/conflicts")
             #expect(anonymous.status == .seeOther)
@@ -82,6 +82,15 @@ import ZeroMQ
             #expect(locked.body.contains("LOGIN_THROTTLED"))
             #expect(try await WebFixture.scalar(db, "SELECT count(*)::int FROM audit_chain WHERE action = 'console.login.locked'") == 1,
                     "the lock is audited once; the refusals after it are not")
+            // A restart does not lift the lock: a new console process reads the failures back from the audit chain.
+            let restarted = Application(router: HubConsole(configuration: configuration, client: db.client, logger: WebFixture.logger,
+                                                            passwordCost: 4).router())
+            try await restarted.test(.router) { fresh in
+                let again = try await Agent(fresh).tryLogin("city-view", WebFixture.password)
+                #expect(again.status == .tooManyRequests, "locked after a restart too")
+                let other = try await Agent(fresh).tryLogin("city-zhang", WebFixture.password)
+                #expect(other.status == .seeOther, "another name is not locked")
+            }
             // A name that cannot exist is refused like a wrong password, without growing the throttle.
             let junk = try await Agent(client).tryLogin(String(repeating: "x", count: 5000), WebFixture.password)
             #expect(junk.status == .unauthorized)

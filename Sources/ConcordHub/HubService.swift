@@ -44,9 +44,9 @@ public final class HubService: Service, Sendable {
     /// Keys whose refusal was already logged and audited by this process (once each, so an old
     /// key's traffic does not flood the log or the chain).
     let refusedKeys = Mutex<Set<Identity>>([])
-    /// Each office's hellos this second (`admitHello`).
-    let hellos = Mutex<[String: (start: ContinuousClock.Instant, count: Int)]>([:])
-    /// Each department's opinion.add budget: 20 a second, a burst of 20.
+    /// Each office's hello budget (five a second) and each department's opinion.add budget
+    /// (twenty a second): the costly kinds, limited before their database work.
+    let helloBuckets = Mutex<[String: TokenBucket]>([:])
     let opinionBuckets = Mutex<[String: TokenBucket]>([:])
     /// Signalled after this process commits changes that may have appended events, so waiting
     /// feed fetches answer at once (events written by other processes are found by the poll).
@@ -316,8 +316,8 @@ public final class HubService: Service, Sendable {
         let decoded = Envelope.decode(Array(frames.dropFirst()), revision: revision)
         var isHello = false
         if case .success(let envelope) = decoded, case .hello = envelope.payload { isHello = true }
-        if isHello, !admitHello(tenant, now: now) {
-            // Coalesced: the office's connections greeted five times this second already. A real
+        if isHello, !Self.take(tenant, from: helloBuckets, capacity: 5, perSecond: 5, now: now) {
+            // Coalesced: past the office's budget of five hellos a second (a burst of five). A real
             // node says hello once per connection, and again only after its heartbeat interval
             // without a welcome, so only a flood loses hellos here.
             return nil
@@ -501,12 +501,7 @@ public final class HubService: Service, Sendable {
                 return
             }
             guard let id = UUID(uuidString: opinion.opinionID) else { return }
-            let allowed = opinionBuckets.withLock { buckets in
-                var bucket = buckets[tenant] ?? TokenBucket(capacity: 20, perSecond: 20)
-                defer { buckets[tenant] = bucket }
-                return bucket.take(now: .now)
-            }
-            guard allowed else {
+            guard Self.take(tenant, from: opinionBuckets, capacity: 20, perSecond: 20, now: ContinuousClock.now) else {
                 await refuse(.rateLimited, "more than 20 opinion.add a second")
                 return
             }
@@ -726,7 +721,7 @@ public final class HubService: Service, Sendable {
                 // The office's date decides nothing (首报 is the hub's receipt), but one that cannot
                 // be true is not stored.
                 marks[tenant] = seq
-                return .refused(seq, ProtocolError(.dateOutOfRange, "\(problem.code): \(problem.explanation)（reported_at \(file.reportedAt)）"))
+                return .refused(seq, Self.dateRefusal(problem, field: "reported_at", value: file.reportedAt))
             }
             let filing = ClaimFiling(
                 office: tenant, leadRef: file.leadRef, investorName: file.investorName, creditCode: file.creditCode,
@@ -768,7 +763,7 @@ public final class HubService: Service, Sendable {
         case .leadStage(let change):
             if let changedAt = Timestamp.parse(change.changedAt), let problem = OfficeDate.check(changedAt, now: now()) {
                 marks[tenant] = seq
-                return .refused(seq, ProtocolError(.dateOutOfRange, "\(problem.code): \(problem.explanation)（changed_at \(change.changedAt)）"))
+                return .refused(seq, Self.dateRefusal(problem, field: "changed_at", value: change.changedAt))
             }
             // Its events follow every earlier filing's in the log.
             try await appends.flush(on: connection, logger: logger)
@@ -816,9 +811,9 @@ public final class HubService: Service, Sendable {
     /// notice, answer or heartbeat goes to it, and the office's new connection must say hello.
     func dropPeersWithRetiredKeys() {
         let retired = peers.withLock { peers in
-            let retired = peers.filter { !keys.isCurrent(Identity(tenant: $0.key, key: $0.value.key)) }
-            for (tenant, _) in retired { peers[tenant] = nil }
-            return retired.map { Identity(tenant: $0.key, key: $0.value.key) }
+            let retired = peers.map { Identity(tenant: $0.key, key: $0.value.key) }.filter { !keys.isCurrent($0) }
+            for identity in retired { peers[identity.tenant] = nil }
+            return retired
         }
         guard !retired.isEmpty else { return }
         greeted.withLock { greeted in
@@ -839,11 +834,16 @@ public final class HubService: Service, Sendable {
         do {
             try await database.client.withConnection { connection in
                 try await AuditChain.append(.init(actor: identity.tenant, action: "key.refused", subject: "tenant:\(identity.tenant)",
-                                                  detailJSON: "{\"key\":\"\(identity.fingerprint)\"}"), on: connection, logger: logger)
+                                                  detailJSON: auditDetail(["key": identity.fingerprint])), on: connection, logger: logger)
             }
         } catch {
             logger.warning("could not audit a refused key", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// An office's date that cannot be true, as the office is told it: the rule's code leads the detail.
+    static func dateRefusal(_ problem: OfficeDate.Problem, field: String, value: String) -> ProtocolError {
+        ProtocolError(.dateOutOfRange, "\(problem.code): \(problem.explanation)（\(field) \(value)）")
     }
 
     /// A refused stage change as the office is told it (schemas/PROTOCOL.md, section 7).
@@ -931,19 +931,6 @@ public final class HubService: Service, Sendable {
         }
     }
 
-    /// Hellos are the costliest message (a reconciliation in the database, in the receive loop):
-    /// five per office a second at most.
-    func admitHello(_ tenant: String, now: ContinuousClock.Instant) -> Bool {
-        hellos.withLock { hellos in
-            var window = hellos[tenant] ?? (start: now, count: 0)
-            defer { hellos[tenant] = window }
-            if window.start.duration(to: now) >= .seconds(1) { window = (now, 0) }
-            guard window.count < 5 else { return false }
-            window.count += 1
-            return true
-        }
-    }
-
     enum Admission { case pass, refuse, drop }
 
     /// Each tenant may send `messagesPerSecond` messages a second, with a burst of one second's worth.
@@ -977,11 +964,16 @@ public final class HubService: Service, Sendable {
 
     func takeToken(_ tenant: String) -> Bool {
         let rate = Double(configuration.checksPerMinute)
-        return buckets.withLock { buckets in
-            var bucket = buckets[tenant] ?? TokenBucket(capacity: rate, perSecond: rate / 60)
-            let allowed = bucket.take(now: ContinuousClock.now)
-            buckets[tenant] = bucket
-            return allowed
+        return Self.take(tenant, from: buckets, capacity: rate, perSecond: rate / 60, now: ContinuousClock.now)
+    }
+
+    /// Takes one of `tenant`'s tokens from its bucket in `buckets` (made full on first use).
+    static func take(_ tenant: String, from buckets: borrowing Mutex<[String: TokenBucket]>, capacity: Double, perSecond: Double,
+                     now: ContinuousClock.Instant) -> Bool {
+        buckets.withLock { buckets in
+            var bucket = buckets[tenant] ?? TokenBucket(capacity: capacity, perSecond: perSecond)
+            defer { buckets[tenant] = bucket }
+            return bucket.take(now: now)
         }
     }
 }

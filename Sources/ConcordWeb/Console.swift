@@ -320,10 +320,9 @@ public struct ConsoleShell: Sendable {
             }
             // The attempt counts as a failure from the start, so parallel attempts cannot slip past
             // the limit while their passwords are being checked; a success clears it.
-            let (client, logger, window) = (self.client, self.logger, await self.throttle.book.window)
-            await self.throttle.seedOnce {
-                try await AuditChain.recent(["console.login.failed", "console.login"], since: Date().addingTimeInterval(-window),
-                                            client: client, logger: logger).map { row in
+            let (client, logger) = (self.client, self.logger)
+            await self.throttle.seedOnce { since in
+                try await AuditChain.recent(["console.login.failed", "console.login"], since: since, client: client, logger: logger).map { row in
                     (key: String(row.actor.dropFirst("web:".count)), failed: row.action == "console.login.failed", at: row.at)
                 }
             }

@@ -230,10 +230,11 @@ public actor LoginThrottle {
 
     /// Once per process, before the first attempt: replays the failed and successful logins of the
     /// last window (from the audit chain), so a restart does not lift a lockout.
-    public func seedOnce(_ load: @Sendable () async throws -> [(key: String, failed: Bool, at: Date)]) async {
+    /// `load` is given the window's start.
+    public func seedOnce(_ load: @Sendable (Date) async throws -> [(key: String, failed: Bool, at: Date)]) async {
         guard !seeded else { return }
         seeded = true
-        guard let events = try? await load() else { return }
+        guard let events = try? await load(Date().addingTimeInterval(-book.window)) else { return }
         for event in events {
             if event.failed { book.fail(event.key, now: event.at) } else { book.succeed(event.key) }
         }
